@@ -1,0 +1,28 @@
+"""The `mixtape` command: what Dagster's own commands cannot do, and shortcuts (DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Each command lives in pipelines/commands/<name>.py with `register(subparsers)`;
+# `register` sets `func` on its parser. Imported lazily so `mixtape --help` stays fast.
+COMMANDS = ["sandbox"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mixtape", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"pipelines.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
