@@ -1,0 +1,264 @@
+"""The warehouse: one DuckDB file (default) or Hive-partitioned Parquet, local or on S3.
+
+Tables are declared once, as DDL in `sql/tables/`; marts are `select`s in `sql/marts/`; the
+warehouse contract views are in `sql/views/`. Both storage modes expose the same schemas and
+views on a DuckDB connection, so every query is the same SQL whatever the storage.
+
+Parquet layout: `<root>/<schema>/<table>/user_id=<user>/*.parquet` for tables whose DDL has
+`user_id varchar not null` (per-user partitions), `<root>/<schema>/<table>/*.parquet` otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+from fsspec.implementations.arrow import ArrowFSWrapper
+from pydantic import Field
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+_TABLE_NAME = re.compile(r"create table if not exists\s+(\w+\.\w+)", re.IGNORECASE)
+_LOCK_RETRY_SECONDS = 120
+
+
+@cache
+def table_ddl() -> dict[str, str]:
+    """`schema.table` -> its DDL, from sql/tables/*.sql."""
+    ddl = {}
+    for path in sorted((SQL_DIR / "tables").glob("*.sql")):
+        text = path.read_text()
+        ddl[_TABLE_NAME.search(text).group(1).lower()] = text
+    return ddl
+
+
+def mart_queries() -> dict[str, str]:
+    """`marts.<name>` -> its select, from sql/marts/*.sql."""
+    return {f"marts.{p.stem}": p.read_text().strip().rstrip(";") for p in sorted((SQL_DIR / "marts").glob("*.sql"))}
+
+
+def view_statements() -> list[str]:
+    return [p.read_text() for p in sorted((SQL_DIR / "views").glob("*.sql"))]
+
+
+def is_user_partitioned(table: str) -> bool:
+    return re.search(r"\buser_id\s+varchar\s+not\s+null", table_ddl()[table], re.IGNORECASE) is not None
+
+
+def _schemas(names: list[str]) -> set[str]:
+    return {name.split(".")[0] for name in names}
+
+
+class _S3FS(ArrowFSWrapper):
+    protocol = "s3"
+
+
+class Warehouse(dg.ConfigurableResource):
+    """Reads and writes mixtape's tables in DuckDB or Parquet; one place for both."""
+
+    storage: str = Field(default="duckdb", description="'duckdb', or a Parquet root: a path or s3://bucket/prefix")
+    data_dir: str = Field(default="data", description="where the DuckDB file and local state live")
+    s3_endpoint_url: str | None = Field(default=None, description="S3-compatible endpoint (tests: moto server)")
+    s3_region: str = "us-east-1"
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.storage == "duckdb"
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.data_dir) / "mixtape.duckdb"
+
+    # -- connections -----------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection on which every table, mart and contract view can be queried."""
+        con = self._open_duckdb() if self.is_duckdb else self._open_parquet()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _open_duckdb(self) -> duckdb.DuckDBPyConnection:
+        self.database_path.parent.mkdir(parents=True, exist_ok=True)
+        con = _connect_when_unlocked(str(self.database_path))
+        for schema in _schemas([*table_ddl(), *mart_queries()]):
+            con.execute(f"create schema if not exists {schema}")
+        for ddl in table_ddl().values():
+            con.execute(ddl)
+        for mart, query in mart_queries().items():
+            con.execute(f"create table if not exists {mart} as select * from ({query}) limit 0")
+        for view in view_statements():
+            con.execute(view)
+        return con
+
+    def _open_parquet(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        if self._is_s3:
+            con.register_filesystem(_S3FS(self._filesystem()))
+        for schema in _schemas([*table_ddl(), *mart_queries()]):
+            con.execute(f"create schema if not exists {schema}")
+        for table, ddl in table_ddl().items():
+            self._expose_parquet(con, table, lambda ddl=ddl: con.execute(ddl))
+        for mart, query in mart_queries().items():
+            self._expose_parquet(con, mart, lambda m=mart, q=query: con.execute(f"create table {m} as select * from ({q}) limit 0"))
+        for view in view_statements():
+            con.execute(view)
+        return con
+
+    def _expose_parquet(self, con: duckdb.DuckDBPyConnection, table: str, create_empty) -> None:
+        if not self._files(table):
+            create_empty()
+            return
+        hive = "hive_partitioning = true, hive_types = {'user_id': VARCHAR}" if self._partitioned(table) else "hive_partitioning = false"
+        glob = f"{self._table_uri(table)}/**/*.parquet" if self._partitioned(table) else f"{self._table_uri(table)}/*.parquet"
+        con.execute(f"create view {table} as select * from read_parquet('{glob}', {hive}, union_by_name = true)")
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
+        with self.connect() as con:
+            return con.sql(sql, params=params).pl() if params else con.sql(sql).pl()
+
+    def read(self, table: str, user_id: str | None = None) -> pl.DataFrame:
+        """A table (or mart), optionally one user's partition; empty with its columns if never written."""
+        if user_id is None:
+            return self.query(f"select * from {table}")
+        return self.query(f"select * from {table} where user_id = ?", [user_id])
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def replace_partition(self, table: str, user_id: str, df: pl.DataFrame) -> int:
+        """Make `df` the whole of one user's rows in `table`; returns the row count."""
+        df = df.with_columns(pl.lit(user_id).alias("user_id"))
+        if self.is_duckdb:
+            with self.connect() as con:
+                con.execute("begin")
+                con.execute(f"delete from {table} where user_id = ?", [user_id])
+                _insert(con, table, df)
+                con.execute("commit")
+        else:
+            self._write_parquet(table, df, user_id, replace=True)
+        return df.height
+
+    def replace_table(self, table: str, df: pl.DataFrame) -> int:
+        """Make `df` the whole of `table` (shared, not per-user tables)."""
+        if self.is_duckdb:
+            with self.connect() as con:
+                con.execute("begin")
+                con.execute(f"delete from {table}")
+                _insert(con, table, df)
+                con.execute("commit")
+        else:
+            self._write_parquet(table, df, None, replace=True)
+        return df.height
+
+    def append(self, table: str, df: pl.DataFrame, user_id: str | None = None) -> int:
+        """Add rows to `table` (to one user's partition when `user_id` is given)."""
+        if df.is_empty():
+            return 0
+        if user_id is not None:
+            df = df.with_columns(pl.lit(user_id).alias("user_id"))
+        if self.is_duckdb:
+            with self.connect() as con:
+                _insert(con, table, df)
+        else:
+            self._write_parquet(table, df, user_id, replace=False)
+        return df.height
+
+    def _write_parquet(self, table: str, df: pl.DataFrame, user_id: str | None, replace: bool) -> None:
+        typed = _typed(table, df)
+        directory = self._table_path(table)
+        if self._partitioned(table):
+            if user_id is None:
+                raise ValueError(f"{table} is per user: writes need a user_id")
+            directory = f"{directory}/user_id={user_id}"
+            typed = typed.drop("user_id")  # the Hive path carries it
+        fs = self._filesystem()
+        if replace:
+            self._delete_files(fs, directory if self._partitioned(table) else self._table_path(table))
+        fs.create_dir(directory, recursive=True)
+        pq.write_table(typed.to_arrow(), f"{directory}/part-{uuid.uuid4().hex}.parquet", filesystem=fs)
+
+    # -- Parquet plumbing ------------------------------------------------------------------
+
+    @property
+    def _is_s3(self) -> bool:
+        return self.storage.startswith("s3://")
+
+    def _partitioned(self, table: str) -> bool:
+        return table in table_ddl() and is_user_partitioned(table)
+
+    def _filesystem(self) -> pafs.FileSystem:
+        if not self._is_s3:
+            return pafs.LocalFileSystem()
+        endpoint = self.s3_endpoint_url
+        scheme = "http" if endpoint and endpoint.startswith("http://") else "https"
+        override = endpoint.split("://", 1)[1] if endpoint else None
+        return pafs.S3FileSystem(endpoint_override=override, scheme=scheme, region=self.s3_region)
+
+    def _table_path(self, table: str) -> str:
+        """Path as the pyarrow filesystem sees it (no scheme)."""
+        root = self.storage.removeprefix("s3://") if self._is_s3 else str(Path(self.storage).resolve())
+        return f"{root.rstrip('/')}/{table.replace('.', '/')}"
+
+    def _table_uri(self, table: str) -> str:
+        """Path as DuckDB sees it."""
+        return f"s3://{self._table_path(table)}" if self._is_s3 else self._table_path(table)
+
+    def _files(self, table: str) -> list[str]:
+        selector = pafs.FileSelector(self._table_path(table), recursive=True, allow_not_found=True)
+        return [i.path for i in self._filesystem().get_file_info(selector) if i.path.endswith(".parquet")]
+
+    @staticmethod
+    def _delete_files(fs: pafs.FileSystem, directory: str) -> None:
+        selector = pafs.FileSelector(directory, recursive=True, allow_not_found=True)
+        for info in fs.get_file_info(selector):
+            if info.type == pafs.FileType.File and info.path.endswith(".parquet"):
+                fs.delete_file(info.path)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
+    if df.is_empty():
+        return
+    con.register("incoming_rows", df)
+    con.execute(f"insert into {table} by name select * from incoming_rows")
+    con.unregister("incoming_rows")
+
+
+def _typed(table: str, df: pl.DataFrame) -> pl.DataFrame:
+    """`df` cast to the table's declared columns (so Parquet files match the DDL)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"create schema {table.split('.')[0]}")
+        if table in table_ddl():
+            con.execute(table_ddl()[table])
+            _insert(con, table, df)
+            return con.sql(f"select * from {table}").pl()
+        return df
+    finally:
+        con.close()
+
+
+def _connect_when_unlocked(path: str) -> duckdb.DuckDBPyConnection:
+    """DuckDB allows one process per file: wait (bounded) for another writer to finish."""
+    deadline = time.monotonic() + _LOCK_RETRY_SECONDS
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
