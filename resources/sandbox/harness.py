@@ -38,6 +38,7 @@ class Response:
     status: int = 200
     body: Any = None  # dict/list -> JSON; bytes/str -> sent as is; None -> empty
     headers: dict[str, str] = field(default_factory=dict)
+    violation: bool = False  # the request broke a documented rate limit (counted in stats)
 
 
 Handler = Callable[[Request], Response]
@@ -178,6 +179,8 @@ class Sandbox:
             if fault and not fault.apply:
                 return service.fault_response(fault, request)
             response = service.before(request) or handler(request)
+            if response.violation:
+                self.violations[service.name] += 1
             if fault and response.status < 400:
                 return service.fault_response(fault, request)
             return response
