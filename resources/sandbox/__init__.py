@@ -6,6 +6,7 @@ import json
 import threading
 from dataclasses import dataclass
 
+from resources.sandbox.accounts import AccountsService
 from resources.sandbox.harness import Clock, Request, Response, Sandbox, serve
 from resources.sandbox.library import Library
 from resources.sandbox.world import World
@@ -14,6 +15,7 @@ from resources.sandbox.world import World
 def build_services(world: World, options: dict) -> list:
     """Every service the sandbox speaks, in routing order."""
     services: list = []
+    services.append(AccountsService(world))
     return services
 
 
