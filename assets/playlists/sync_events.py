@@ -1,0 +1,114 @@
+"""Sync events (seed 002): one audit row per push of one child playlist, as plain dicts.
+
+Pure functions; the push asset stores the rows in `ops.sync_events` and shows them as metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from assets.playlists.plan import Plan
+
+TABLE = "ops.sync_events"
+IN_PROGRESS, COMPLETED, FAILED, SKIPPED = "in_progress", "completed", "failed", "skipped"
+ORPHAN_TIMEOUT = timedelta(minutes=30)
+
+SCHEMA = {
+    "id": pl.String, "user_id": pl.String, "base_source": pl.String, "child_playlist": pl.String,
+    "child_playlist_ids": pl.String, "status": pl.String, "started_at": pl.Datetime("us"),
+    "completed_at": pl.Datetime("us"), "error_message": pl.String, "tracks_processed": pl.Int32,
+    "api_requests": pl.Int32, "write_requests": pl.Int32, "adds": pl.Int32, "removes": pl.Int32,
+    "moves": pl.Int32, "replace_requests": pl.Int32, "requests_saved": pl.Int32, "strategy": pl.String,
+    "dry_run": pl.Boolean, "plan": pl.String, "run_id": pl.String, "created": pl.Datetime("us"),
+    "updated": pl.Datetime("us"),
+}
+COUNTS = ("tracks_processed", "api_requests", "write_requests", "adds", "removes", "moves", "replace_requests", "requests_saved")
+
+
+def start_event(user_id: str, child_playlist: str, now: datetime, base_source: str | None = None,
+                run_id: str | None = None, dry_run: bool = False) -> dict:
+    event = {key: None for key in SCHEMA}
+    event.update({key: 0 for key in COUNTS})
+    event.update(
+        id=uuid.uuid4().hex, user_id=user_id, base_source=base_source, child_playlist=child_playlist,
+        child_playlist_ids="[]", status=IN_PROGRESS, started_at=now, dry_run=dry_run, run_id=run_id,
+        created=now, updated=now,
+    )
+    return event
+
+
+def record_plans(event: dict, plans: list[Plan]) -> dict:
+    """The first plan of each part: what the push set out to do, against wipe-and-replace."""
+    return {
+        **event,
+        "adds": sum(p.added for p in plans),
+        "removes": sum(p.removed for p in plans),
+        "moves": sum(p.moves for p in plans),
+        "replace_requests": sum(p.replace_requests for p in plans),
+        "strategy": ",".join(p.strategy for p in plans) or None,
+        "plan": json.dumps([plan_json(p) for p in plans]),
+    }
+
+
+def finish_event(event: dict, status: str, now: datetime, *, playlist_ids: list[str] = (), tracks: int = 0,
+                 api_requests: int = 0, write_requests: int = 0, error: str | None = None) -> dict:
+    saved = event["replace_requests"] - write_requests if status == COMPLETED else 0
+    return {
+        **event, "status": status, "completed_at": now, "updated": now, "error_message": error,
+        "child_playlist_ids": json.dumps(list(playlist_ids)), "tracks_processed": tracks,
+        "api_requests": api_requests, "write_requests": write_requests, "requests_saved": saved,
+    }
+
+
+def fail_orphans(events: list[dict], now: datetime, timeout: timedelta = ORPHAN_TIMEOUT) -> list[dict]:
+    """Events still in_progress after `timeout` belong to a push that died: mark them failed."""
+    result = []
+    for event in events:
+        if event["status"] == IN_PROGRESS and now - event["started_at"] > timeout:
+            event = {**event, "status": FAILED, "completed_at": now, "updated": now,
+                     "error_message": f"orphaned: still in progress {timeout} after it started"}
+        result.append(event)
+    return result
+
+
+def upsert(events: list[dict], event: dict) -> list[dict]:
+    """Events with `event` replacing the one with its id, or added."""
+    return [e for e in events if e["id"] != event["id"]] + [event]
+
+
+def to_frame(events: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(events, schema=SCHEMA) if events else pl.DataFrame(schema=SCHEMA)
+
+
+def from_frame(df: pl.DataFrame) -> list[dict]:
+    return [{key: row.get(key) for key in SCHEMA} for row in df.to_dicts()]
+
+
+def event_metadata(event: dict) -> dict:
+    """Dagster metadata values of one event, keyed by child playlist."""
+    prefix = event["child_playlist"]
+    shown = ("status", "strategy", "adds", "removes", "moves", "write_requests", "api_requests",
+             "replace_requests", "requests_saved", "tracks_processed")
+    metadata = {f"{prefix}/{key}": event[key] for key in shown if event[key] is not None}
+    if event["error_message"]:
+        metadata[f"{prefix}/error"] = event["error_message"]
+    return metadata
+
+
+def plan_json(plan: Plan) -> dict:
+    """A plan as JSON-able data: its summary and its steps."""
+    return {**plan.summary(), "steps": [step_json(step) for step in plan.steps]}
+
+
+def step_json(step) -> dict:
+    kind = type(step).__name__.lower()
+    data = dict(step.__dict__)
+    if "uris" in data:
+        data["uris"] = list(data["uris"])
+    if "items" in data:
+        data["items"] = [{"uri": uri, "positions": list(positions)} for uri, positions in data["items"]]
+    return {"op": kind, **data}
