@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from resources.sandbox.accounts import AccountsService
 from resources.sandbox.harness import Clock, Request, Response, Sandbox, serve
 from resources.sandbox.library import Library
+from resources.sandbox.spotify_api import SpotifyService
 from resources.sandbox.world import World
 
 
@@ -16,6 +17,7 @@ def build_services(world: World, options: dict) -> list:
     """Every service the sandbox speaks, in routing order."""
     services: list = []
     services.append(AccountsService(world))
+    services.append(SpotifyService(world, options.get("quota_per_day"), options.get("rate_limit_per_30s")))
     return services
 
 
