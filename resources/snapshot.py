@@ -1,0 +1,103 @@
+"""Read-only SQL sessions that never block a materialization.
+
+DuckDB lets one process hold a database file, and even a read-only session blocks writers
+(reference/dagster-1.13.md §3.5). So ad-hoc SQL on the DuckDB warehouse reads a *snapshot*: after
+runs, `refresh_snapshot` copies the database into `<data_dir>/snapshot/mixtape-<timestamp>.duckdb`
+and atomically points the `current.duckdb` symlink at it. Readers open whatever `current.duckdb`
+names, read-only; the writer never touches that file again, so it never meets their lock.
+
+In Parquet mode the warehouse connection is already an in-memory DuckDB over the files, which
+blocks nobody, so readers use it directly.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from filelock import FileLock
+
+from resources.warehouse import Warehouse
+
+_CURRENT = "current.duckdb"
+_KEEP = 3  # older snapshots stay briefly so a session that opened one a moment ago is not surprised
+
+
+def snapshot_dir(warehouse: Warehouse) -> Path:
+    return Path(warehouse.data_dir) / "snapshot"
+
+
+def current_snapshot(warehouse: Warehouse) -> Path | None:
+    """The snapshot readers should open now, or None before the first refresh."""
+    link = snapshot_dir(warehouse) / _CURRENT
+    return link.resolve() if link.exists() else None
+
+
+def refresh_snapshot(warehouse: Warehouse) -> Path | None:
+    """Copy the DuckDB warehouse into a fresh snapshot file and make it current.
+
+    Returns the new snapshot's path (None in Parquet mode, where readers need no snapshot).
+    Waits, as every writer does, while another process holds the warehouse.
+    """
+    if not warehouse.is_duckdb:
+        return None
+    directory = snapshot_dir(warehouse)
+    directory.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(directory / ".lock")):
+        target = directory / _snapshot_name(datetime.now(UTC).replace(tzinfo=None))
+        _copy_database(warehouse, target)
+        _point_current_at(directory, target)
+        _prune(directory, keep=target)
+    return target
+
+
+@contextmanager
+def open_reader(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for ad-hoc SQL that no materialization ever waits for."""
+    if not warehouse.is_duckdb:
+        with warehouse.connect() as con:
+            yield con
+        return
+    path = current_snapshot(warehouse) or refresh_snapshot(warehouse)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _snapshot_name(taken_at: datetime) -> str:
+    # Sortable by time; the suffix keeps two refreshes in the same microsecond apart.
+    return f"mixtape-{taken_at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}.duckdb"
+
+
+def _copy_database(warehouse: Warehouse, target: Path) -> None:
+    partial = target.with_suffix(".partial")
+    with warehouse.connect() as con:
+        source = con.sql("select current_database()").fetchall()[0][0]
+        con.execute(f"attach '{partial}' as snapshot_target")
+        try:
+            con.execute(f'copy from database "{source}" to snapshot_target')
+        finally:
+            con.execute("detach snapshot_target")
+    partial.rename(target)
+
+
+def _point_current_at(directory: Path, target: Path) -> None:
+    staged = directory / f".{_CURRENT}.{uuid.uuid4().hex}"
+    staged.symlink_to(target.name)
+    os.replace(staged, directory / _CURRENT)  # atomic: a reader sees the old or the new, never none
+
+
+def _prune(directory: Path, keep: Path) -> None:
+    snapshots = sorted(directory.glob("mixtape-*.duckdb"))
+    for old in snapshots[:-_KEEP]:
+        if old != keep:
+            # An open reader keeps its file: on POSIX the data lives until it closes.
+            old.unlink(missing_ok=True)
+            old.with_suffix(".duckdb.wal").unlink(missing_ok=True)
