@@ -152,3 +152,18 @@ class StoreCacheHandler(CacheHandler):
     def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
         self.store.put(self.user, token_info)
         self._token = dict(token_info)
+
+
+def token_store_from_env(data_dir: Path | str, kind: str | None = None, secrets_prefix: str | None = None) -> TokenStore:
+    """The configured token store: MIXTAPE_TOKEN_STORE (file|secretsmanager), MIXTAPE_SECRETS_PREFIX,
+    AWS_ENDPOINT_URL and AWS_REGION from the environment (or `.env`), arguments first."""
+    from resources.settings import _dotenv  # the project's one .env reader
+
+    env = {**_dotenv(), **os.environ}
+    return token_store(
+        kind or env.get("MIXTAPE_TOKEN_STORE", "file"),
+        data_dir,
+        secrets_prefix or env.get("MIXTAPE_SECRETS_PREFIX"),
+        endpoint_url=env.get("AWS_ENDPOINT_URL"),
+        region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+    )

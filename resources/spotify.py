@@ -1,0 +1,534 @@
+"""The one way mixtape reaches Spotify: per-user spotipy clients that are headless, frugal and safe.
+
+- Base URLs come from settings (production defaults), so the sandbox and Spotify share one code path.
+- Auth is headless: a missing, scope-less or revoked token is a typed error telling to run
+  `mixtape login`; spotipy's interactive prompt is never reached.
+- Reads are retried on 429/5xx/timeouts with backoff, honouring Retry-After up to a cap; writes are
+  sent exactly once (spotipy's own retry adapter would re-send a POST after a 502).
+- Every request, token refreshes and retries included, is counted in the ledger before it is sent,
+  against a daily budget per developer account; QUOTA_EXCEEDED records a cooldown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Iterator
+
+import dagster as dg
+import requests
+import spotipy
+from pydantic import PrivateAttr
+from requests.adapters import HTTPAdapter
+from spotipy.exceptions import SpotifyException, SpotifyOauthError
+from spotipy.oauth2 import SpotifyOAuth
+
+from resources.ledger import Ledger, endpoint_of, next_utc_midnight, utc_naive
+from resources.settings import Settings
+from resources.spotify_errors import (
+    SpotifyAppRejected,
+    SpotifyAuthMissing,
+    SpotifyAuthRevoked,
+    SpotifyBadRequest,
+    SpotifyForbidden,
+    SpotifyNotFound,
+    SpotifyQuotaExceeded,
+    SpotifyRateLimited,
+    SpotifyUnavailable,
+    SpotifyWriteUncertain,
+)
+from resources.tokens import StoreCacheHandler, TokenStore, check_user_id, token_store_from_env
+
+# What mixtape asks a user to grant: read the library and playlists, write the playlists it manages.
+SCOPES = " ".join(sorted([
+    "playlist-modify-private", "playlist-modify-public", "playlist-read-collaborative",
+    "playlist-read-private", "user-library-read", "user-read-private",
+]))
+
+# The sandbox's app: used when no SPOTIFY_CLIENT_ID is configured.
+SANDBOX_CLIENT_ID = "mixtape-sandbox"
+SANDBOX_CLIENT_SECRET = "sandbox-secret"
+
+# An artist id that exists on Spotify; only used to ask whether the batch endpoint exists.
+_PROBE_ARTIST_ID = "0OdUWJ0sBjDrqHygGUXeCF"
+
+
+def app_credentials(settings: Settings) -> tuple[str, str]:
+    """The app's client id and secret; the sandbox app when none is configured."""
+    if settings.uses_sandbox_defaults:
+        return SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+    secret = settings.spotify_client_secret.get_secret_value() if settings.spotify_client_secret else None
+    if not secret:
+        raise SpotifyAppRejected("SPOTIFY_CLIENT_ID is set but SPOTIFY_CLIENT_SECRET is not")
+    return settings.spotify_client_id, secret
+
+
+# --- keep tokens and the secret out of logs -------------------------------------------------------
+
+_REDACTIONS = [
+    (re.compile(r"\b(Bearer|Basic)\s+[^\s'\",}]+"), r"\1 [redacted]"),
+    (re.compile(r"((?:access_token|refresh_token|code|client_secret)['\"]?\s*[:=]\s*['\"]?)[^'\"&\s,}]+"), r"\1[redacted]"),
+]
+
+
+class _RedactSecrets(logging.Filter):
+    """spotipy logs request headers and token bodies at DEBUG; blank the secrets out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for pattern, replacement in _REDACTIONS:
+            redacted = pattern.sub(replacement, redacted)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def _install_redaction() -> None:
+    for name in ("spotipy", "spotipy.client", "spotipy.oauth2", "spotipy.util", "spotipy.cache_handler"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactSecrets) for f in logger.filters):
+            logger.addFilter(_RedactSecrets())
+
+
+_install_redaction()
+
+
+# --- pure decisions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong with one attempt: an HTTP status (None = timeout/connection) and its hints."""
+
+    status: int | None
+    reason: str | None = None
+    retry_after: float | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to do next: retry after `wait_s`, refresh the token, or stop with `action`."""
+
+    action: str  # retry | refresh | quota | rate_limited | revoked | uncertain | unavailable | forbidden | not_found | bad_request
+    wait_s: float = 0.0
+
+
+def decide(failure: Failure, *, write: bool, attempt: int, max_attempts: int, refreshed: bool,
+           backoff_s: float, max_backoff_s: float, max_retry_after_s: float) -> Step:
+    """The retry policy: reads retry transient failures, writes never re-send, long waits stop the run."""
+    status = failure.status
+    if status == 401:
+        return Step("revoked") if refreshed else Step("refresh")
+    if status == 429 and failure.reason == "QUOTA_EXCEEDED":
+        return Step("quota", failure.retry_after or 0.0)
+    transient = status is None or status == 429 or status >= 500
+    if not transient:
+        return Step({403: "forbidden", 404: "not_found"}.get(status, "bad_request"))
+    if write:
+        return Step("rate_limited", failure.retry_after or 0.0) if status == 429 else Step("uncertain")
+    wait = failure.retry_after if failure.retry_after is not None else min(max_backoff_s, backoff_s * 2 ** (attempt - 1))
+    if wait > max_retry_after_s:
+        return Step("rate_limited", wait)
+    if attempt >= max_attempts:
+        return Step("rate_limited", wait) if status == 429 else Step("unavailable")
+    return Step("retry", wait)
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """Retry-After as seconds: an integer, or an HTTP date relative to `now`."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+    except (TypeError, ValueError):
+        return None
+
+
+def item_of(entry: dict | None) -> dict | None:
+    """The track or episode of a playlist entry or saved track: `item`, falling back to `track`."""
+    if not entry:
+        return None
+    return entry.get("item") or entry.get("track")
+
+
+def chunks(values: list, size: int) -> Iterator[list]:
+    """`values` in lists of at most `size`."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# --- HTTP plumbing ----------------------------------------------------------------------------------
+
+
+class _LedgerSession(requests.Session):
+    """A session that counts each request in the ledger before sending it, and never re-sends."""
+
+    def __init__(self, count: Callable[[str], None]):
+        super().__init__()
+        adapter = HTTPAdapter(max_retries=0)  # urllib3 retries off: no request is ever sent twice by it
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        self._count = count
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self._count(endpoint_of(request.method or "GET", request.url or ""))
+        return super().send(request, **kwargs)
+
+
+def counting_session(ledger: Ledger, client_id: str, user: str, run_id: str, clock: Callable[[], float],
+                     budget_per_day: int | None, spent: Counter | None = None) -> requests.Session:
+    """A requests session whose every request is counted (and budget-checked) in the ledger."""
+
+    def count(endpoint: str) -> None:
+        ledger.reserve(client_id=client_id, user=user, endpoint=endpoint, run_id=run_id, now=clock(),
+                       budget_per_day=budget_per_day)
+        if spent is not None:
+            spent[(user, endpoint)] += 1
+
+    return _LedgerSession(count)
+
+
+class HeadlessOAuth(SpotifyOAuth):
+    """SpotifyOAuth that never prompts and tells time by an injected clock."""
+
+    def __init__(self, *, user: str, token_url: str, clock: Callable[[], float], **kwargs: Any):
+        super().__init__(open_browser=False, **kwargs)
+        self.user = user
+        self.OAUTH_TOKEN_URL = token_url
+        self._clock = clock
+
+    def get_auth_response(self, open_browser: bool | None = None) -> str:
+        raise SpotifyAuthMissing(self.user, "no usable token (none stored, or it lacks a scope mixtape needs)")
+
+    def is_token_expired(self, token_info: dict) -> bool:  # type: ignore[override]
+        return token_info["expires_at"] - self._clock() < 60
+
+    def _add_custom_values_to_token_info(self, token_info: dict) -> dict:
+        token_info["expires_at"] = int(self._clock()) + token_info["expires_in"]
+        # keep what was granted (spotipy would claim what was asked for)
+        token_info["scope"] = " ".join(sorted((token_info.get("scope") or self.scope or "").replace(",", " ").split()))
+        return token_info
+
+
+def oauth_error(user: str, error: SpotifyOauthError) -> Exception:
+    """A token-endpoint failure as a typed error (no token or secret in it)."""
+    if error.error == "invalid_grant":
+        return SpotifyAuthRevoked(user)
+    if error.error == "invalid_client":
+        return SpotifyAppRejected(error.error_description or "invalid_client")
+    return SpotifyUnavailable("POST /api/token", f"{error.error}: {error.error_description}")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the app may do: `devmode` (the 2026 development-mode API) or `extended`."""
+
+    profile: str
+
+    @property
+    def batch_endpoints(self) -> bool:
+        """GET /tracks|artists|albums?ids= exist."""
+        return self.profile == "extended"
+
+
+# --- the resource -----------------------------------------------------------------------------------
+
+
+class SpotifyResource(dg.ConfigurableResource):
+    """Spotify for every asset: per-user clients, headless auth, retries, request ledger and budget."""
+
+    client_id: str | None = None  # None: SPOTIFY_CLIENT_ID, else the sandbox app
+    client_secret: str | None = None  # None: SPOTIFY_CLIENT_SECRET (keeps it out of run config)
+    api_base: str | None = None  # None: SPOTIFY_API_BASE
+    accounts_base: str | None = None  # None: SPOTIFY_ACCOUNTS_BASE
+    redirect_uri: str | None = None  # None: SPOTIFY_REDIRECT_URI
+    data_dir: str | None = None  # None: MIXTAPE_DATA_DIR
+    token_store: str | None = None  # file | secretsmanager; None: MIXTAPE_TOKEN_STORE or file
+    secrets_prefix: str | None = None  # None: MIXTAPE_SECRETS_PREFIX
+    requests_timeout_s: float = 10.0
+    max_get_attempts: int = 4
+    backoff_s: float = 0.5
+    max_backoff_s: float = 30.0
+    max_retry_after_s: float = 60.0
+    budget_per_day: int | None = 900
+    capabilities_ttl_s: float = 86400.0
+    run_id: str | None = None  # None: the Dagster run id, else "adhoc"
+
+    _clock: Callable[[], float] = PrivateAttr(default=time.time)
+    _sleep: Callable[[float], None] = PrivateAttr(default=time.sleep)
+    _clients: dict = PrivateAttr(default_factory=dict)
+    _spent: Counter = PrivateAttr(default_factory=Counter)
+    _resolved: dict = PrivateAttr(default_factory=dict)
+    _run: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._run = context.run_id
+
+    # --- configuration, resolved once -------------------------------------------------------------
+
+    def _conf(self) -> dict:
+        if not self._resolved:
+            settings = Settings.from_env()
+            env_id, env_secret = app_credentials(settings) if self.client_id is None else (self.client_id, self.client_secret)
+            data_dir = self.data_dir or settings.mixtape_data_dir
+            self._resolved.update(
+                client_id=env_id,
+                client_secret=env_secret if self.client_secret is None else self.client_secret,
+                api_base=(self.api_base or settings.spotify_api_base).rstrip("/"),
+                accounts_base=(self.accounts_base or settings.spotify_accounts_base).rstrip("/"),
+                redirect_uri=self.redirect_uri or settings.spotify_redirect_uri,
+                ledger=Ledger.in_data_dir(data_dir),
+                store=token_store_from_env(data_dir, self.token_store, self.secrets_prefix),
+            )
+        return self._resolved
+
+    @property
+    def ledger(self) -> Ledger:
+        """The request ledger this resource writes to."""
+        return self._conf()["ledger"]
+
+    @property
+    def store(self) -> TokenStore:
+        """The token store this resource reads tokens from."""
+        return self._conf()["store"]
+
+    @property
+    def app_client_id(self) -> str:
+        """The developer account's client id (not a secret); the ledger's key."""
+        return self._conf()["client_id"]
+
+    def _run_id(self) -> str:
+        return self.run_id or self._run or "adhoc"
+
+    def users(self) -> list[str]:
+        """Every user with a stored token."""
+        return self.store.users()
+
+    # --- clients -----------------------------------------------------------------------------------
+
+    def _client(self, user: str) -> spotipy.Spotify:
+        if user not in self._clients:
+            conf = self._conf()
+            check_user_id(user)
+            session = counting_session(conf["ledger"], conf["client_id"], user, self._run_id(), self._clock,
+                                       self.budget_per_day, self._spent)
+            auth = HeadlessOAuth(
+                user=user, token_url=conf["accounts_base"] + "/api/token", clock=self._clock,
+                client_id=conf["client_id"], client_secret=conf["client_secret"], redirect_uri=conf["redirect_uri"],
+                scope=SCOPES, cache_handler=StoreCacheHandler(conf["store"], user), requests_session=session,
+                requests_timeout=self.requests_timeout_s,
+            )
+            client = spotipy.Spotify(auth_manager=auth, requests_session=session, requests_timeout=self.requests_timeout_s,
+                                     retries=0, status_retries=0)
+            client.prefix = conf["api_base"] + "/v1/"
+            self._clients[user] = client
+        return self._clients[user]
+
+    def _usable_token(self, user: str, auth: HeadlessOAuth, force_refresh: bool = False) -> None:
+        """Make sure the user's access token is valid, refreshing it when expired (or when told)."""
+        token = auth.cache_handler.get_cached_token()
+        if token is None:
+            raise SpotifyAuthMissing(user)
+        missing = set(SCOPES.split()) - set((token.get("scope") or "").split())
+        if missing:
+            raise SpotifyAuthMissing(user, f"the stored token lacks the scopes {', '.join(sorted(missing))}")
+        if not token.get("refresh_token"):
+            raise SpotifyAuthMissing(user, "the stored token has no refresh token")
+        if force_refresh or auth.is_token_expired(token):
+            try:
+                auth.refresh_access_token(token["refresh_token"])
+            except SpotifyOauthError as error:
+                raise oauth_error(user, error) from None
+
+    # --- the call loop -------------------------------------------------------------------------------
+
+    def _call(self, user: str, method: str, endpoint: str, send: Callable[[spotipy.Spotify], Any]) -> Any:
+        """Send one API call with the retry policy: reads retried, writes sent once."""
+        client = self._client(user)
+        refreshed = force_refresh = False
+        attempt = 0
+        while True:
+            attempt += 1
+            write, failure = False, None
+            try:
+                self._usable_token(user, client.auth_manager, force_refresh)
+                force_refresh, write = False, method != "GET"
+                return send(client)
+            except SpotifyException as error:
+                headers = error.headers or {}
+                failure = Failure(error.http_status, error.reason,
+                                  retry_after_seconds(headers.get("Retry-After"), self._clock()), error.msg.split("\n")[-1].strip())
+            except (requests.Timeout, requests.ConnectionError) as error:
+                failure = Failure(None, detail=type(error).__name__)
+            except SpotifyUnavailable as error:  # the token endpoint failed: nothing was written yet
+                failure = Failure(503, detail=str(error))
+            step = decide(failure, write=write, attempt=attempt, max_attempts=self.max_get_attempts, refreshed=refreshed,
+                          backoff_s=self.backoff_s, max_backoff_s=self.max_backoff_s, max_retry_after_s=self.max_retry_after_s)
+            if step.action == "retry":
+                self._sleep(step.wait_s)
+            elif step.action == "refresh":
+                refreshed = force_refresh = True
+            else:
+                raise self._stop(step, failure, user, endpoint)
+
+    def _stop(self, step: Step, failure: Failure, user: str, endpoint: str) -> Exception:
+        now = self._clock()
+        if step.action == "quota":
+            resume = now + step.wait_s if step.wait_s else next_utc_midnight(now)
+            self.ledger.set_cooldown(self.app_client_id, resume, "quota", now)
+            return SpotifyQuotaExceeded(utc_naive(resume), f"{endpoint} for user '{user}'")
+        if step.action == "rate_limited":
+            if step.wait_s > self.max_retry_after_s:
+                self.ledger.set_cooldown(self.app_client_id, now + step.wait_s, "rate_limit", now)
+            return SpotifyRateLimited(utc_naive(now + step.wait_s), f"{endpoint}: Retry-After {step.wait_s:.0f} s")
+        if step.action == "revoked":
+            return SpotifyAuthRevoked(user)
+        if step.action == "uncertain":
+            return SpotifyWriteUncertain(endpoint, f"status {failure.status or failure.detail}")
+        if step.action == "unavailable":
+            return SpotifyUnavailable(endpoint, f"last status {failure.status or failure.detail}")
+        if step.action == "forbidden":
+            return SpotifyForbidden(endpoint, failure.detail if failure.detail != "None" else "")
+        if step.action == "not_found":
+            return SpotifyNotFound(endpoint)
+        return SpotifyBadRequest(endpoint, failure.status or 0, failure.detail)
+
+    def _get(self, user: str, endpoint: str, send: Callable[[spotipy.Spotify], Any]) -> Any:
+        return self._call(user, "GET", endpoint, send)
+
+    # --- reads ------------------------------------------------------------------------------------------
+
+    def me(self, user: str) -> dict:
+        """The user's profile (GET /v1/me)."""
+        return self._get(user, "GET /v1/me", lambda sp: sp.me())
+
+    def saved_tracks_page(self, user: str, offset: int, limit: int = 50) -> dict:
+        """One page of the user's liked songs, newest first (GET /v1/me/tracks)."""
+        return self._get(user, "GET /v1/me/tracks", lambda sp: sp.current_user_saved_tracks(limit=limit, offset=offset))
+
+    def my_playlists_page(self, user: str, offset: int, limit: int = 50) -> dict:
+        """One page of the playlists in the user's library (GET /v1/me/playlists)."""
+        return self._get(user, "GET /v1/me/playlists", lambda sp: sp.current_user_playlists(limit=limit, offset=offset))
+
+    def playlist(self, user: str, playlist_id: str, fields: str | None = None) -> dict:
+        """One playlist's object, optionally filtered by `fields` (GET /v1/playlists/{id})."""
+        return self._get(user, "GET /v1/playlists/{playlist_id}",
+                         lambda sp: sp.playlist(playlist_id, fields=fields, additional_types=("track", "episode")))
+
+    def playlist_items_page(self, user: str, playlist_id: str, offset: int, limit: int = 50, fields: str | None = None) -> dict:
+        """One page of a playlist's entries, tracks and episodes (GET /v1/playlists/{id}/items)."""
+        return self._get(user, "GET /v1/playlists/{playlist_id}/items",
+                         lambda sp: sp.playlist_items(playlist_id, fields=fields, limit=limit, offset=offset))
+
+    def next_page(self, user: str, page: dict) -> dict | None:
+        """The page after `page` (following its absolute `next` URL), or None at the end."""
+        url = page.get("next")
+        if not url:
+            return None
+        return self._get(user, endpoint_of("GET", url), lambda sp: sp.next(page))
+
+    def pages(self, user: str, first: dict) -> Iterator[dict]:
+        """`first` and every page after it."""
+        page: dict | None = first
+        while page is not None:
+            yield page
+            page = self.next_page(user, page)
+
+    item_of = staticmethod(item_of)
+
+    def capabilities(self, user: str) -> Capabilities:
+        """The app's access profile, probed with one request per app per `capabilities_ttl_s`."""
+        now = self._clock()
+        cached = self.ledger.cached_profile(self.app_client_id, now, self.capabilities_ttl_s)
+        if cached:
+            return Capabilities(cached)
+        try:
+            self._get(user, "GET /v1/artists", lambda sp: sp.artists([_PROBE_ARTIST_ID]))
+            profile = "extended"
+        except SpotifyForbidden:
+            profile = "devmode"
+        self.ledger.save_profile(self.app_client_id, profile, self._clock())
+        return Capabilities(profile)
+
+    def artists(self, user: str, ids: list[str], one_by_one: bool = False) -> list[dict | None]:
+        """Full artist objects: batches of 50 where the app has them; in devmode one request per
+        artist only when `one_by_one` is asked, else SpotifyForbidden."""
+        if self.capabilities(user).batch_endpoints:
+            found: list[dict | None] = []
+            for batch in chunks(list(ids), 50):
+                found += self._get(user, "GET /v1/artists", lambda sp, b=batch: sp.artists(b))["artists"]
+            return found
+        if not one_by_one:
+            raise SpotifyForbidden("GET /v1/artists", "batch lookups are unavailable to a development-mode app; "
+                                   "pass one_by_one=True to spend one request per artist")
+        return [self._get(user, "GET /v1/artists/{artist_id}", lambda sp, a=artist: sp.artist(a)) for artist in ids]
+
+    # --- writes: each sent exactly once ------------------------------------------------------------
+
+    def _write(self, user: str, method: str, endpoint: str, send: Callable[[spotipy.Spotify], Any]) -> Any:
+        return self._call(user, method, endpoint, send)
+
+    @staticmethod
+    def _at_most_100(values: list, what: str) -> list:
+        if len(values) > 100:
+            raise ValueError(f"{what}: at most 100 per request, got {len(values)}; split the change")
+        return list(values)
+
+    def create_playlist(self, user: str, name: str, description: str, public: bool = False) -> dict:
+        """Create a playlist owned by the user (POST /v1/me/playlists); returns the playlist object."""
+        return self._write(user, "POST", "POST /v1/me/playlists",
+                           lambda sp: sp.current_user_playlist_create(name, public=public, collaborative=False, description=description))
+
+    def add_items(self, user: str, playlist_id: str, uris: list[str], position: int | None = None) -> str:
+        """Add up to 100 items at `position` (end when None); returns the new snapshot_id."""
+        uris = self._at_most_100(uris, "add_items")
+        result = self._write(user, "POST", "POST /v1/playlists/{playlist_id}/items",
+                             lambda sp: sp.playlist_add_items(playlist_id, uris, position=position))
+        return result["snapshot_id"]
+
+    def replace_items(self, user: str, playlist_id: str, uris: list[str]) -> str:
+        """Replace the whole playlist with up to 100 items (PUT); returns the new snapshot_id."""
+        uris = self._at_most_100(uris, "replace_items")
+        result = self._write(user, "PUT", "PUT /v1/playlists/{playlist_id}/items",
+                             lambda sp: sp.playlist_replace_items(playlist_id, uris))
+        return result["snapshot_id"]
+
+    def remove_items(self, user: str, playlist_id: str, items: list, snapshot_id: str | None = None) -> str:
+        """Remove up to 100 items: URIs (every occurrence) or {"uri", "positions"} dicts; returns the new snapshot_id."""
+        items = self._at_most_100(items, "remove_items")
+        if all(isinstance(item, dict) for item in items):
+            send = lambda sp: sp.playlist_remove_specific_occurrences_of_items(playlist_id, items, snapshot_id=snapshot_id)  # noqa: E731
+        else:
+            send = lambda sp: sp.playlist_remove_all_occurrences_of_items(playlist_id, items, snapshot_id=snapshot_id)  # noqa: E731
+        return self._write(user, "DELETE", "DELETE /v1/playlists/{playlist_id}/items", send)["snapshot_id"]
+
+    def reorder_items(self, user: str, playlist_id: str, range_start: int, insert_before: int, range_length: int = 1,
+                      snapshot_id: str | None = None) -> str:
+        """Move `range_length` items from `range_start` to before `insert_before` (PUT); returns the new snapshot_id."""
+        result = self._write(user, "PUT", "PUT /v1/playlists/{playlist_id}/items",
+                             lambda sp: sp.playlist_reorder_items(playlist_id, range_start, insert_before,
+                                                                  range_length=range_length, snapshot_id=snapshot_id))
+        return result["snapshot_id"]
+
+    # --- accounting -------------------------------------------------------------------------------------
+
+    def requests_spent(self, user: str | None = None) -> dict[str, int]:
+        """Requests this resource instance sent, by endpoint (optionally for one user)."""
+        spent: Counter = Counter()
+        for (who, endpoint), n in self._spent.items():
+            if user is None or who == user:
+                spent[endpoint] += n
+        return dict(spent)
+
+    def remaining_today(self) -> int | None:
+        """Requests left in today's budget for this developer account (None = unlimited)."""
+        return self.ledger.remaining_today(self.app_client_id, self._clock(), self.budget_per_day)
