@@ -1,0 +1,379 @@
+"""Push child playlists to Spotify: the fewest safe writes, never a blind re-send, one sync event each.
+
+The executor functions take any object with the Spotify resource's playlist methods, so they read
+like the data flow and run the same against Spotify and the sandbox. The asset at the bottom wires
+them to the warehouse and Dagster.
+"""
+
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import dagster as dg
+import polars as pl
+
+from assets.partitions import spotify_users
+from assets.playlists import sync_events as events
+from assets.playlists.plan import (
+    DEFAULT_MAX_REMOVE_SHARE,
+    MAX_PLAYLIST_ITEMS,
+    Add,
+    Item,
+    Move,
+    Plan,
+    PlanOptions,
+    Remove,
+    Replace,
+    Step,
+    guardrail,
+    plan_push,
+    split_parts,
+)
+from resources.spotify_errors import (
+    SpotifyError,
+    SpotifyNotFound,
+    SpotifyRateLimited,
+    SpotifyUnavailable,
+    SpotifyWriteUncertain,
+)
+
+MARKER = "· managed by mixtape"
+MANAGED = "ops.managed_playlists"
+TRACKLISTS = "marts.child_playlist_tracks"
+# Errors after which the playlist may or may not hold the write: re-read and re-plan, never re-send.
+UNCERTAIN = (SpotifyWriteUncertain, SpotifyRateLimited, SpotifyUnavailable)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class PushPolicy:
+    dry_run: bool = False
+    force: bool = False
+    rule_changed: bool = False
+    verify: bool = True
+    max_remove_share: float = DEFAULT_MAX_REMOVE_SHARE
+    max_attempts: int = 3
+    max_wait_s: float = 60.0
+    plan_options: PlanOptions = PlanOptions()
+
+
+@dataclass
+class PartOutcome:
+    playlist_id: str | None
+    plan: Plan | None = None  # the first plan: what the push set out to do
+    write_requests: int = 0
+    attempts: int = 0
+    refused: str | None = None
+    skipped: bool = False  # nothing changed on either side since mixtape's last push
+    snapshot_id: str | None = None
+    plans: list[Plan] = field(default_factory=list)
+
+
+class PushFailed(SpotifyError):
+    """The playlist still differs from its tracklist after every allowed attempt."""
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_items(spotify, user: str, playlist_id: str) -> list[Item]:
+    """Every entry of a playlist, in order; unavailable content has uri None."""
+    items: list[Item] = []
+    page = spotify.playlist_items_page(user, playlist_id, 0)
+    while page:
+        for entry in page["items"]:
+            obj = spotify.item_of(entry)
+            items.append(Item(obj.get("uri") if obj else None, entry.get("added_at")))
+        page = spotify.next_page(user, page) if page.get("next") else None
+    return items
+
+
+def tracklist_hash(uris: list[str]) -> str:
+    return hashlib.sha256("\n".join(uris).encode()).hexdigest()[:16]
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def send(spotify, user: str, playlist_id: str, step: Step) -> str | None:
+    """One plan step as one request; returns the new snapshot id."""
+    if isinstance(step, Add):
+        return spotify.add_items(user, playlist_id, list(step.uris), position=step.position)
+    if isinstance(step, Replace):
+        return spotify.replace_items(user, playlist_id, list(step.uris))
+    if isinstance(step, Remove):
+        items = [{"uri": uri, "positions": list(positions)} for uri, positions in step.items]
+        return spotify.remove_items(user, playlist_id, items)
+    if isinstance(step, Move):
+        return spotify.reorder_items(user, playlist_id, range_start=step.range_start,
+                                     insert_before=step.insert_before, range_length=step.range_length)
+    raise TypeError(step)
+
+
+def wait_for(error: SpotifyError, policy: PushPolicy, sleep: Callable[[float], None]) -> None:
+    """Honour a short Retry-After before re-reading; a long one ends the push."""
+    resume_at = getattr(error, "resume_at", None)
+    if resume_at is None:
+        return
+    seconds = (resume_at - utcnow()).total_seconds()
+    if seconds > policy.max_wait_s:
+        raise error
+    if seconds > 0:
+        sleep(seconds)
+
+
+def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: PushPolicy,
+              log: Callable[[str], None] = print, sleep: Callable[[float], None] = time.sleep) -> PartOutcome:
+    """Read, plan, write; after any uncertain write, read and plan again (bounded).
+
+    The guardrail judges the first plan only: later plans continue a change already allowed, and
+    since removals precede additions in every plan, a re-plan never drops an entry the first kept.
+    """
+    outcome = PartOutcome(playlist_id)
+    last_error: SpotifyError | None = None
+    for attempt in range(policy.max_attempts + 1):
+        current = read_items(spotify, user, playlist_id)
+        plan = plan_push(current, target, policy.plan_options)
+        outcome.plans.append(plan)
+        if outcome.plan is None:
+            outcome.plan = plan
+            outcome.refused = guardrail(plan, len(current), policy.max_remove_share, policy.rule_changed, policy.force)
+            if outcome.refused or policy.dry_run:
+                return outcome
+        if plan.requests == 0:
+            return outcome
+        if attempt == policy.max_attempts:
+            break
+        outcome.attempts += 1
+        try:
+            for step in plan.steps:
+                outcome.write_requests += 1
+                outcome.snapshot_id = send(spotify, user, playlist_id, step)
+        except UNCERTAIN as error:
+            last_error = error
+            log(f"{playlist_id}: write attempt {attempt + 1} uncertain ({type(error).__name__}); re-reading")
+            outcome.snapshot_id = None
+            wait_for(error, policy, sleep)
+            continue
+        if not policy.verify:
+            return outcome
+    raise PushFailed(f"playlist {playlist_id} still differs from its tracklist after "
+                     f"{policy.max_attempts} attempts; last error: {last_error}")
+
+
+# --- managed playlists -----------------------------------------------------------------------
+
+
+def part_name(child: str, part: int) -> str:
+    return child if part == 1 else f"{child} ({part})"
+
+
+def describe(child: str) -> str:
+    return f"Built from the rule “{child}” {MARKER}"
+
+
+def managed_playlist(spotify, user: str, child: str, part: int, known: dict | None,
+                     dry_run: bool) -> tuple[str | None, str | None]:
+    """The id of the child playlist's part on Spotify and its current snapshot: the recorded one if
+    it still exists, else a new playlist (none in a dry run). Never adopts a playlist by name."""
+    if known is not None:
+        try:
+            meta = spotify.playlist(user, known["playlist_id"], fields="id,snapshot_id")
+            return known["playlist_id"], meta.get("snapshot_id")
+        except SpotifyNotFound:
+            pass  # the user deleted it: make a new one
+    if dry_run:
+        return None, None
+    created = spotify.create_playlist(user, part_name(child, part), describe(child), public=False)
+    return created["id"], created.get("snapshot_id")
+
+
+def managed_row(user: str, child: str, part: int, playlist_id: str, known: dict | None, now: datetime,
+                **fields) -> dict:
+    same = known is not None and known["playlist_id"] == playlist_id
+    row = dict(known) if same else {"user_id": user, "child_playlist": child, "part": part, "playlist_id": playlist_id,
+                                    "name": part_name(child, part), "created_at": now, "rule_hash": None,
+                                    "tracklist_hash": None, "snapshot_id": None, "pushed_at": None}
+    return {**row, **fields}
+
+
+def unchanged_since_last_push(known: dict | None, playlist_id: str | None, snapshot: str | None, digest: str) -> bool:
+    """Same tracklist as last pushed and nobody wrote to the playlist since: nothing to read or write."""
+    return bool(known and snapshot and playlist_id == known["playlist_id"]
+                and snapshot == known.get("snapshot_id") and digest == known.get("tracklist_hash"))
+
+
+@dataclass
+class ChildResult:
+    event: dict
+    rows: dict[int, dict]  # managed playlist rows by part, after the push
+    outcomes: list[PartOutcome]
+
+
+def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[int, dict],
+               policy: PushPolicy, rule_hash: str | None, limit_mode: str, event: dict,
+               record: Callable[[dict[int, dict]], None] = lambda rows: None,
+               log: Callable[[str], None] = print, now: Callable[[], datetime] = utcnow,
+               limit: int = MAX_PLAYLIST_ITEMS) -> ChildResult:
+    """Push one child playlist, all its parts; parts no longer needed are emptied (guardrail
+    permitting). `record` stores managed rows as soon as a playlist is created, so a push that dies
+    later never leaves a playlist mixtape has forgotten."""
+    parts = split_parts(tracks, limit_mode, limit)
+    if parts.warning:
+        log(f"{child}: {parts.warning}")
+    targets = parts.parts + [[] for _ in range(len(parts.parts), max(managed, default=0))]
+    rows, outcomes = dict(managed), []
+    for part, target in enumerate(targets, start=1):
+        known = managed.get(part)
+        playlist_id, snapshot = managed_playlist(spotify, user, child, part, known, policy.dry_run)
+        digest = tracklist_hash(target)
+        if unchanged_since_last_push(known, playlist_id, snapshot, digest):
+            outcomes.append(PartOutcome(playlist_id, skipped=True, snapshot_id=snapshot))
+            continue
+        if playlist_id is None:  # dry run of a playlist not created yet
+            outcomes.append(PartOutcome(None, plan=plan_push([], target, policy.plan_options)))
+        else:
+            if known is None or known["playlist_id"] != playlist_id:
+                rows[part] = managed_row(user, child, part, playlist_id, known, now())
+                record(rows)
+            outcomes.append(push_part(spotify, user, playlist_id, target, policy, log))
+        outcome = outcomes[-1]
+        log(f"{child} part {part}: {json.dumps(outcome.plan.summary())}"
+            + (f"; refused: {outcome.refused}" if outcome.refused else ""))
+        if playlist_id is not None and not policy.dry_run and not outcome.refused:
+            rows[part] = managed_row(user, child, part, playlist_id, known, now(), rule_hash=rule_hash,
+                                     tracklist_hash=digest, snapshot_id=outcome.snapshot_id or snapshot,
+                                     pushed_at=now())
+    return ChildResult(finish(event, outcomes, policy, sum(map(len, parts.parts)), now()), rows, outcomes)
+
+
+def finish(event: dict, outcomes: list[PartOutcome], policy: PushPolicy, tracks: int, now: datetime) -> dict:
+    event = events.record_plans(event, [o.plan for o in outcomes if o.plan is not None])
+    refusals = [o.refused for o in outcomes if o.refused]
+    if refusals:
+        status, error = events.FAILED, "; ".join(refusals)
+    elif policy.dry_run or all(o.skipped for o in outcomes):
+        status, error = events.SKIPPED, "dry run: nothing written" if policy.dry_run else None
+    else:
+        status, error = events.COMPLETED, None
+    return events.finish_event(event, status, now, playlist_ids=[o.playlist_id for o in outcomes if o.playlist_id],
+                               tracks=tracks, write_requests=sum(o.write_requests for o in outcomes), error=error)
+
+
+# --- the asset -------------------------------------------------------------------------------
+
+
+class PushConfig(dg.Config):
+    dry_run: bool = False  # plan, store and print; write nothing
+    force: bool = False  # allow plans past the removal guardrail
+    verify: bool = True  # read each playlist again after writing it
+    max_remove_share: float = DEFAULT_MAX_REMOVE_SHARE
+    limit_mode: str = "split"  # over 10,000 tracks: "split" into numbered parts or "truncate"
+    max_attempts: int = 3
+    only: list[str] = []  # child playlists to push (default: all)
+
+
+def tracklists(df: pl.DataFrame) -> dict[str, dict]:
+    """Per child playlist: its uris in order, and its rule hash and source when the mart has them."""
+    result = {}
+    for (child,), rows in df.sort("child_playlist", "position").group_by("child_playlist", maintain_order=True):
+        result[child] = {
+            "uris": rows["track_uri"].to_list(),
+            "rule_hash": rows["rule_hash"][0] if "rule_hash" in rows.columns else None,
+            "base_source": rows["base_source"][0] if "base_source" in rows.columns else None,
+        }
+    return result
+
+
+def managed_by_child(df: pl.DataFrame) -> dict[str, dict[int, dict]]:
+    result: dict[str, dict[int, dict]] = {}
+    for row in df.to_dicts():
+        result.setdefault(row["child_playlist"], {})[row["part"]] = row
+    return result
+
+
+def save_event(warehouse, user: str, event: dict) -> None:
+    stored = events.from_frame(warehouse.read(events.TABLE, user_id=user))
+    warehouse.replace_partition(events.TABLE, user, events.to_frame(events.upsert(stored, event)))
+
+
+def start_sync(warehouse, user: str, child: str, base_source: str | None, run_id: str | None, dry_run: bool) -> dict:
+    """Mark orphaned events failed and record this push as in progress, in one write."""
+    now = utcnow()
+    stored = events.fail_orphans(events.from_frame(warehouse.read(events.TABLE, user_id=user)), now)
+    event = events.start_event(user, child, now, base_source, run_id, dry_run)
+    warehouse.replace_partition(events.TABLE, user, events.to_frame(stored + [event]))
+    return event
+
+
+def save_managed(warehouse, user: str, child: str, rows: dict[int, dict]) -> None:
+    """Make `rows` the managed playlists of one child playlist."""
+    stored = warehouse.read(MANAGED, user_id=user)
+    kept = [r for r in stored.to_dicts() if r["child_playlist"] != child]
+    warehouse.replace_partition(MANAGED, user, pl.DataFrame(kept + list(rows.values()), schema=stored.schema))
+
+
+def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: PushConfig,
+              run_id: str | None = None, log: Callable[[str], None] = print) -> list[dict]:
+    """Push every child playlist of one user (`wanted`: as `tracklists` gives them); one sync event
+    each. Returns the events."""
+    managed = managed_by_child(warehouse.read(MANAGED, user_id=user))
+    finished = []
+    for child, tracklist in wanted.items():
+        if config.only and child not in config.only:
+            continue
+        known = managed.get(child, {})
+        recorded_hash = next((row["rule_hash"] for row in known.values()), None)
+        policy = PushPolicy(
+            dry_run=config.dry_run, force=config.force, verify=config.verify,
+            max_remove_share=config.max_remove_share, max_attempts=config.max_attempts,
+            rule_changed=bool(recorded_hash and tracklist["rule_hash"] and recorded_hash != tracklist["rule_hash"]),
+        )
+        event = start_sync(warehouse, user, child, tracklist["base_source"], run_id, config.dry_run)
+        spent_before = spotify.requests_spent(user)
+        try:
+            result = push_child(spotify, user, child, tracklist["uris"], known, policy, tracklist["rule_hash"],
+                                config.limit_mode, event, lambda rows: save_managed(warehouse, user, child, rows), log)
+            event = result.event
+            if not config.dry_run:
+                save_managed(warehouse, user, child, result.rows)
+        except SpotifyError as error:
+            event = events.finish_event(event, events.FAILED, utcnow(), error=str(error))
+        event = {**event, "api_requests": spotify.requests_spent(user) - spent_before}
+        save_event(warehouse, user, event)
+        finished.append(event)
+    return finished
+
+
+@dg.asset(
+    partitions_def=spotify_users,
+    group_name="playlists",
+    kinds={"spotify", "duckdb"},
+    pool="duckdb_write",
+    deps=[dg.AssetKey(["child_playlist_tracks"])],
+    required_resource_keys={"spotify", "warehouse"},
+)
+def pushed_playlists(context: dg.AssetExecutionContext, config: PushConfig) -> dg.MaterializeResult:
+    """Makes each managed Spotify playlist equal its child-playlist tracklist with the fewest writes."""
+    user = context.partition_key
+    spotify, warehouse = context.resources.spotify, context.resources.warehouse
+    wanted = tracklists(warehouse.read(TRACKLISTS, user_id=user))
+    finished = push_user(spotify, warehouse, user, wanted, config, context.run_id, context.log.info)
+    metadata: dict = {
+        "dagster/row_count": len(finished),
+        "write_requests": sum(e["write_requests"] for e in finished),
+        "api_requests": sum(e["api_requests"] for e in finished),
+        "requests_saved": sum(e["requests_saved"] for e in finished),
+        "failed": [e["child_playlist"] for e in finished if e["status"] == events.FAILED],
+        "dry_run": config.dry_run,
+    }
+    for event in finished:
+        metadata.update(events.event_metadata(event))
+    return dg.MaterializeResult(metadata=metadata)
