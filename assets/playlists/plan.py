@@ -94,10 +94,12 @@ class Plan:
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """How many extra requests keeping added_at may cost beyond wipe-and-replace."""
+    """How many extra requests keeping added_at may cost beyond wipe-and-replace, and whether the
+    client can name local files in a DELETE (spotipy cannot: it rejects `spotify:local:` uris)."""
 
     extra_requests: int = 2
     extra_share: float = 0.5
+    can_remove_local: bool = False
 
     def budget(self, replace_requests: int) -> int:
         return replace_requests + max(self.extra_requests, math.ceil(replace_requests * self.extra_share))
@@ -137,7 +139,9 @@ def plan_push(current: Sequence[Item], target: Sequence[str], options: PlanOptio
     if uris == target[: len(uris)]:
         steps = tuple(Add(tuple(part)) for part in chunks(target[len(uris) :]))
         return Plan("append", steps, cost_of_replace, tuple(range(len(uris))), len(target) - len(uris), 0, 0, len(target))
-    diff = diff_plan(uris, target, options.budget(cost_of_replace), cost_of_replace)
+    diff = None
+    if options.can_remove_local or not any(uri and uri.startswith(LOCAL_PREFIX) for uri in uris):
+        diff = diff_plan(uris, target, options.budget(cost_of_replace), cost_of_replace)
     if diff is not None and diff.kept:
         return diff
     return Plan("replace", replace_steps(target), cost_of_replace, (), len(target), len(uris), 0, len(target))

@@ -337,7 +337,7 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
             rule_changed=bool(recorded_hash and tracklist["rule_hash"] and recorded_hash != tracklist["rule_hash"]),
         )
         event = start_sync(warehouse, user, child, tracklist["base_source"], run_id, config.dry_run)
-        spent_before = spotify.requests_spent(user)
+        spent_before = sum(spotify.requests_spent(user).values())
         try:
             result = push_child(spotify, user, child, tracklist["uris"], known, policy, tracklist["rule_hash"],
                                 config.limit_mode, event, lambda rows: save_managed(warehouse, user, child, rows), log)
@@ -346,7 +346,7 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
                 save_managed(warehouse, user, child, result.rows)
         except SpotifyError as error:
             event = events.finish_event(event, events.FAILED, utcnow(), error=str(error))
-        event = {**event, "api_requests": spotify.requests_spent(user) - spent_before}
+        event = {**event, "api_requests": sum(spotify.requests_spent(user).values()) - spent_before}
         save_event(warehouse, user, event)
         finished.append(event)
     return finished

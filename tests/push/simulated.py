@@ -46,7 +46,7 @@ class SimulatedSpotify:
         return entry.get("item")
 
     def requests_spent(self, user):
-        return self.requests
+        return {"all": self.requests}
 
     # writes
     def create_playlist(self, user, name, description, public=False):

@@ -57,9 +57,10 @@ def test_every_small_pair_of_playlists():
     targets = list(lists_up_to(4, ALPHABET))
     for current in currents:
         for target in targets:
-            plan = plan_push(stamped(current), target)
-            check_plan(current, target, plan)
-            assert plan.requests <= PlanOptions().budget(plan.replace_requests)
+            for options in (PlanOptions(), PlanOptions(can_remove_local=True)):
+                plan = plan_push(stamped(current), target, options)
+                check_plan(current, target, plan)
+                assert plan.requests <= options.budget(plan.replace_requests)
 
 
 def test_every_small_diff_plan_is_exact_and_keeps_every_shared_track():
@@ -124,10 +125,11 @@ def test_duplicate_removal_names_positions_so_one_copy_stays():
     check_plan(uris, target, plan)
 
 
-def test_local_files_are_removed_by_position():
+def test_local_files_are_removed_by_position_where_the_client_can_name_them():
     uris = ["spotify:track:a", LOCAL, "spotify:track:b"]
-    plan = plan_push(stamped(uris), ["spotify:track:a", "spotify:track:b"])
+    plan = plan_push(stamped(uris), ["spotify:track:a", "spotify:track:b"], PlanOptions(can_remove_local=True))
     assert plan.steps == (Remove(((LOCAL, (1,)),)),)
+    assert plan_push(stamped(uris), ["spotify:track:a", "spotify:track:b"]).strategy == "replace"
 
 
 def test_unavailable_entries_force_a_replace():
