@@ -1,0 +1,276 @@
+"""Sensors: what starts Spotify work, per user, only when it is worth a request.
+
+- `mixtape_automation` runs the declarative conditions of `assets/automation.py` (RUNNING by default).
+- `spotify_budget` keeps the budget asset and its check current from the request ledger, so the UI
+  shows the requests left and the push waits while the budget is spent.
+- `new_spotify_users` adds a partition for every user in the token store and syncs them.
+- `spotify_changes` spends one `/me/playlists` listing and one liked-songs head request per user and
+  requests runs only for the users and sources that changed.
+- `stale_spotify_users` is the per-user TTL: a user whose library is older than `LIBRARY_TTL` is
+  refreshed (freshness policies judge whole assets, not users).
+
+Every Spotify run request carries the `spotify_user` tag: the instance runs one sync per user at a time.
+Every sensor that would spend Spotify requests skips, with the resume time, while a QUOTA_EXCEEDED
+cooldown runs or the day's budget is spent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import dagster as dg
+
+from assets.automation import BUDGET_KEY, LIBRARY_TTL, BudgetState, budget_check_evaluation, budget_of
+from assets.partitions import spotify_users
+from resources.spotify import SpotifyResource
+from resources.spotify_errors import (
+    SpotifyAuthMissing,
+    SpotifyAuthRevoked,
+    SpotifyBudgetSpent,
+    SpotifyError,
+    SpotifyQuotaExceeded,
+    SpotifyRateLimited,
+)
+from resources.warehouse import Warehouse
+
+USER_TAG = "spotify_user"
+INGEST = dg.AssetSelection.groups("spotify")
+LIKED_KEYS = [dg.AssetKey(["raw", "liked_songs"])]
+PLAYLIST_KEYS = [dg.AssetKey(["raw", "playlists"]), dg.AssetKey(["raw", "playlist_items"])]
+
+# What one user's change check costs: one /me/playlists page and one liked-songs head page.
+CHECK_COST = 2
+# A warm sync with nothing new costs about this much; the TTL sensor keeps it in hand per user.
+WARM_SYNC_COST = 3
+CHANGE_CHECK_INTERVAL_S = 15 * 60
+TTL_CHECK_INTERVAL_S = 10 * 60
+# A requested refresh that has not landed by then (failed, cancelled) may be requested again.
+RETRY_AFTER_S = 60 * 60
+_ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+           dg.DagsterRunStatus.STARTED]
+
+
+# -- pure decisions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LikedHead:
+    """What the warehouse knows of a user's liked songs: how many are liked, and the newest likes."""
+
+    total: int
+    newest: frozenset[tuple[str, datetime]]  # (track_id, liked_at) of the most recent like(s)
+
+
+def parse_spotify_time(text: str) -> datetime:
+    """Spotify's `2024-05-01T10:00:00Z` as a naive UTC datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def liked_changed(head_page: dict, known: LikedHead) -> bool:
+    """True when the first page of /me/tracks says the library differs from the warehouse."""
+    if head_page.get("total", 0) != known.total:
+        return True
+    items = head_page.get("items") or []
+    if not items:
+        return False
+    first = items[0]
+    track = first.get("track") or first.get("item") or {}
+    return (track.get("id"), parse_spotify_time(first["added_at"])) not in known.newest
+
+
+def changed_playlists(listing: dict[str, str], known: dict[str, str]) -> list[str]:
+    """Playlists that are new, gone, or whose snapshot id differs from the warehouse's."""
+    return sorted({p for p in listing.keys() | known.keys() if listing.get(p) != known.get(p)})
+
+
+def stale_users(last_synced: dict[str, float | None], requested: dict[str, float], now: float,
+                ttl_s: float, retry_after_s: float = RETRY_AFTER_S) -> list[str]:
+    """Users whose library is older than the TTL (or never synced), oldest first, leaving out those
+    whose refresh was already requested after their last sync and less than `retry_after_s` ago."""
+    def waiting(user: str) -> bool:
+        asked = requested.get(user)
+        return asked is not None and asked > (last_synced[user] or 0) and now - asked < retry_after_s
+
+    stale = [u for u, synced in last_synced.items() if (synced is None or now - synced > ttl_s) and not waiting(u)]
+    return sorted(stale, key=lambda u: (last_synced[u] or 0, u))
+
+
+def affordable(users: list[str], state: BudgetState, cost_per_user: int) -> list[str]:
+    """The first users whose work fits in what is left of today's budget."""
+    if state.cooling_down:
+        return []
+    if state.remaining is None:
+        return users
+    return users[: state.remaining // cost_per_user]
+
+
+def rotate(users: list[str], after: str | None) -> list[str]:
+    """`users` starting after the last one served, so a short budget still reaches everyone in turn."""
+    if after not in users:
+        return users
+    i = users.index(after) + 1
+    return users[i:] + users[:i]
+
+
+def user_tags(user: str, reason: str) -> dict[str, str]:
+    return {USER_TAG: user, "mixtape/reason": reason}
+
+
+# -- instance and warehouse reads ---------------------------------------------------------------
+
+
+def last_synced(instance: dg.DagsterInstance, user: str, keys: list[dg.AssetKey]) -> float | None:
+    """When every one of `keys` was last materialized for the user (the oldest of them), or None."""
+    times = []
+    for key in keys:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[user]), limit=1).records
+        if not records:
+            return None
+        times.append(records[0].timestamp)
+    return min(times)
+
+
+def has_active_run(instance: dg.DagsterInstance, user: str) -> bool:
+    """A run for this user is queued or running: wait for it instead of requesting another."""
+    runs = instance.get_run_records(dg.RunsFilter(tags={USER_TAG: user}, statuses=_ACTIVE), limit=1)
+    return bool(runs)
+
+
+def known_liked(warehouse: Warehouse, user: str) -> LikedHead:
+    df = warehouse.query(
+        "select track_id, liked_at from raw.liked_songs where user_id = ? and unliked_at is null", [user])
+    if df.is_empty():
+        return LikedHead(0, frozenset())
+    newest = df["liked_at"].max()
+    rows = df.filter(df["liked_at"] == newest).rows()
+    return LikedHead(df.height, frozenset((track_id, liked_at) for track_id, liked_at in rows))
+
+
+def known_playlists(warehouse: Warehouse, user: str) -> dict[str, str]:
+    df = warehouse.query("select playlist_id, snapshot_id from raw.playlists where user_id = ?", [user])
+    return dict(df.rows())
+
+
+def spotify_playlists(spotify: SpotifyResource, user: str) -> dict[str, str]:
+    """playlist id -> snapshot id, from one listing of /me/playlists (one page per 50 playlists)."""
+    listing: dict[str, str] = {}
+    for page in spotify.pages(user, spotify.my_playlists_page(user, 0)):
+        listing.update({p["id"]: p["snapshot_id"] for p in page.get("items") or [] if p})
+    return listing
+
+
+def detect_changes(spotify: SpotifyResource, warehouse: Warehouse, user: str) -> tuple[bool, list[str]]:
+    """(liked songs changed, playlists changed) for one user, for `CHECK_COST` requests."""
+    playlists = changed_playlists(spotify_playlists(spotify, user), known_playlists(warehouse, user))
+    liked = liked_changed(spotify.saved_tracks_page(user, 0, 1), known_liked(warehouse, user))
+    return liked, playlists
+
+
+# -- sensors ------------------------------------------------------------------------------------
+
+mixtape_automation = dg.AutomationConditionSensorDefinition(
+    "mixtape_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Evaluates the assets' automation conditions: eager rebuilds, stale shared caches, the budget gate.",
+)
+
+
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def spotify_budget(context: dg.SensorEvaluationContext, spotify: SpotifyResource):
+    """Reports today's Spotify request budget on `ops/spotify_budget` (metadata and the budget check)."""
+    state = budget_of(spotify)
+    fingerprint = json.dumps([state.budget, state.spent, str(state.resume_at), state.paused])
+    if context.cursor == fingerprint:
+        return dg.SkipReason(f"unchanged: {state.summary()}")
+    return dg.SensorResult(
+        asset_events=[dg.AssetObservation(asset_key=BUDGET_KEY, metadata=state.metadata()),
+                      budget_check_evaluation(state)],
+        cursor=fingerprint,
+    )
+
+
+@dg.sensor(target=INGEST, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def new_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResource):
+    """Adds a partition for each user in the token store that has none, and syncs them within budget."""
+    known = set(context.instance.get_dynamic_partitions(spotify_users.name))
+    new = sorted(set(spotify.users()) - known)
+    if not new:
+        return dg.SkipReason("no new users in the token store")
+    state = budget_of(spotify)
+    syncing = affordable(new, state, WARM_SYNC_COST)
+    deferred = [u for u in new if u not in syncing]
+    if deferred:
+        context.log.info("added %s; their first sync waits: %s", deferred, state.reason() or "budget too low")
+    return dg.SensorResult(
+        dynamic_partitions_requests=[spotify_users.build_add_request(new)],
+        run_requests=[dg.RunRequest(partition_key=u, run_key=f"onboard-{u}", tags=user_tags(u, "new_user"))
+                      for u in syncing],
+    )
+
+
+@dg.sensor(target=INGEST, minimum_interval_seconds=TTL_CHECK_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
+def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResource):
+    """The per-user cache TTL: refreshes each user whose library is older than LIBRARY_TTL."""
+    state = budget_of(spotify)
+    if state.paused:
+        return dg.SkipReason(state.reason())
+    now = time.time()
+    users = [u for u in context.instance.get_dynamic_partitions(spotify_users.name)
+             if not has_active_run(context.instance, u)]
+    synced = {u: last_synced(context.instance, u, [*LIKED_KEYS, *PLAYLIST_KEYS]) for u in users}
+    requested = json.loads(context.cursor) if context.cursor else {}
+    due = affordable(stale_users(synced, requested, now, LIBRARY_TTL.total_seconds()), state, WARM_SYNC_COST)
+    if not due:
+        return dg.SkipReason(f"no user older than {LIBRARY_TTL} that the budget allows ({state.summary()})")
+    requested.update({u: now for u in due})
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(partition_key=u, tags=user_tags(u, "ttl")) for u in due],
+        cursor=json.dumps({u: t for u, t in requested.items() if u in synced}),
+    )
+
+
+@dg.sensor(target=INGEST, minimum_interval_seconds=CHANGE_CHECK_INTERVAL_S,
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
+    """Cheap change detection: syncs only the users, and only the sources, that changed on Spotify."""
+    state = budget_of(spotify)
+    if state.paused:
+        return dg.SkipReason(state.reason())
+    instance = context.instance
+    # Users never synced belong to the onboarding and TTL sensors; users with a run wait for it.
+    users = [u for u in instance.get_dynamic_partitions(spotify_users.name)
+             if last_synced(instance, u, LIKED_KEYS) is not None and not has_active_run(instance, u)]
+    to_check = affordable(rotate(users, context.cursor), state, CHECK_COST)
+    runs, checked = [], None
+    for user in to_check:
+        try:
+            liked, playlists = detect_changes(spotify, warehouse, user)
+        except (SpotifyQuotaExceeded, SpotifyBudgetSpent, SpotifyRateLimited) as paused:
+            context.log.info("stopping change checks: %s", paused)
+            break
+        except (SpotifyAuthMissing, SpotifyAuthRevoked) as error:
+            context.log.warning("skipping %s: %s", user, error)
+            checked = user
+            continue
+        except SpotifyError as error:
+            context.log.warning("change check of %s failed: %s", user, error)
+            checked = user
+            continue
+        checked = user
+        selection = (LIKED_KEYS if liked else []) + (PLAYLIST_KEYS if playlists else [])
+        if selection:
+            tags = {**user_tags(user, "changed"), "mixtape/changed_playlists": ",".join(playlists)[:2000]}
+            runs.append(dg.RunRequest(partition_key=user, asset_selection=selection, tags=tags))
+    if not runs:
+        return dg.SensorResult(skip_reason=f"no changes among {len(to_check)} checked users ({state.summary()})",
+                               cursor=checked or context.cursor)
+    return dg.SensorResult(run_requests=runs, cursor=checked or context.cursor)
+
+
+SENSORS = [mixtape_automation, spotify_budget, new_spotify_users, stale_spotify_users, spotify_changes]
