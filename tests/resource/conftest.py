@@ -1,0 +1,118 @@
+"""Fixtures for the Spotify resource: a small sandbox library, a running sandbox, a movable clock,
+the environment `mixtape login` reads, and a resource wired to all of them."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import pytest
+import requests
+
+from resources.sandbox import RunningSandbox, start_sandbox
+from resources.sandbox.library import Album, Artist, Library, Liked, Playlist, PlaylistItem, Track, User
+from resources.spotify import SpotifyResource
+
+
+def make_library(profile: str = "devmode", liked: int = 120) -> Library:
+    """alice likes `liked` tracks and owns a playlist of 60; bob owns one alice only follows."""
+    artists = [Artist(id=f"ar{i}", name=f"Artist {i}", genres=["rock"], popularity=50) for i in range(3)]
+    albums = [Album(id=f"al{i}", name=f"Album {i}", release_date="2001-02-03", artist_ids=[f"ar{i}"]) for i in range(3)]
+    tracks = [Track(id=f"tr{i}", name=f"Track {i}", album_id=f"al{i % 3}", artist_ids=[f"ar{i % 3}"],
+                    duration_ms=180000 + i, isrc=f"SE0000000{i:03d}") for i in range(max(liked, 60))]
+    return Library(
+        profile=profile,
+        users=[User(id="alice", display_name="Alice"), User(id="bob", display_name="Bob")],
+        artists=artists, albums=albums, tracks=tracks,
+        liked={"alice": [Liked(track_id=f"tr{i}", added_at=f"2024-01-01T00:{i // 60:02d}:{i % 60:02d}Z") for i in range(liked)]},
+        playlists=[
+            Playlist(id="plAlice", name="Mine", owner="alice",
+                     items=[PlaylistItem(track_id=f"tr{i}", added_at="2024-02-01T00:00:00Z", added_by="alice") for i in range(60)]),
+            Playlist(id="plBob", name="Bob's", owner="bob", followers=["alice"],
+                     items=[PlaylistItem(track_id="tr1", added_at="2024-02-01T00:00:00Z", added_by="bob")]),
+        ],
+    )
+
+
+class MovableClock:
+    """Wall time plus an offset shared with the sandbox's clock; `sleep` moves both instead of waiting."""
+
+    def __init__(self, sandbox: RunningSandbox):
+        self.sandbox = sandbox
+        self.offset = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+        requests.post(f"{self.sandbox.url}/_sandbox/clock", json={"advance_s": seconds}, timeout=5).raise_for_status()
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(seconds)
+
+
+@pytest.fixture
+def library() -> Library:
+    return make_library()
+
+
+@pytest.fixture
+def sandbox(library):
+    running = start_sandbox(library)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def clock(sandbox) -> MovableClock:
+    return MovableClock(sandbox)
+
+
+@pytest.fixture
+def env(sandbox, tmp_path, monkeypatch):
+    """The environment of a user of the sandbox: base URLs, a data dir, a Dagster home; no .env."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE", "DAGSTER_HOME", "SPOTIFY_REDIRECT_URI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPOTIFY_API_BASE", sandbox.url)
+    monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", sandbox.url)
+    monkeypatch.setenv("MIXTAPE_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+def stats(sandbox: RunningSandbox) -> dict[str, int]:
+    """The sandbox's request counts by route."""
+    return requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json()["requests"]
+
+
+def run_login(user: str | None = None) -> int:
+    """`mixtape login [--user U]` as the command line runs it (no browser)."""
+    from pipelines.commands.login import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["login", "--no-browser", "--timeout", "5"] + (["--user", user] if user else []))
+    return args.func(args)
+
+
+@pytest.fixture
+def logged_in(env, sandbox) -> str:
+    """alice has run `mixtape login`."""
+    assert run_login() == 0
+    return "alice"
+
+
+def make_resource(env_dir, clock: MovableClock, **config) -> SpotifyResource:
+    """A resource on the sandbox (from the environment), with the movable clock and a sleep that does not wait."""
+    resource = SpotifyResource(backoff_s=0.5, run_id="test-run", **config)
+    resource._clock = clock
+    resource._sleep = clock.sleep
+    return resource
+
+
+@pytest.fixture
+def spotify(logged_in, env, clock) -> SpotifyResource:
+    return make_resource(env, clock)
