@@ -1,0 +1,131 @@
+"""`mixtape status [--user U]`: per user, how old the caches are, what they hold, the last pushes,
+how far the library sync got, and the Spotify requests left today. Sends no Spotify request."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from resources.ledger import utc_naive
+
+
+@dataclass(frozen=True)
+class UserStatus:
+    user: str
+    has_token: bool
+    liked: int
+    ever_liked: int
+    liked_seen_at: datetime | None
+    playlists: int
+    readable_playlists: int
+    playlist_items: int
+    playlists_fetched_at: datetime | None
+    last_pushes: list[tuple]  # (child_playlist, status, completed_at, adds, removes, moves)
+    requests_today: int
+    progress: dict[str, str]
+
+
+def age(then: datetime | None, now: datetime) -> str:
+    """`3h 12m ago`, `2d 4h ago`, or `never`."""
+    if then is None:
+        return "never"
+    seconds = max(0, int((now - then).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours}h ago"
+    if hours:
+        return f"{hours}h {minutes}m ago"
+    return f"{minutes}m ago"
+
+
+def render_user(s: UserStatus, now: datetime, ttl: timedelta) -> list[str]:
+    """The lines `mixtape status` prints for one user."""
+    stale = " (stale)" if s.liked_seen_at is None or now - s.liked_seen_at > ttl else ""
+    lines = [
+        f"{s.user}" + ("" if s.has_token else "  (no token: run `mixtape login --user " + s.user + "`)"),
+        f"  liked songs     {s.liked} liked, {s.ever_liked} ever; synced {age(s.liked_seen_at, now)}{stale}",
+        f"  playlists       {s.playlists} ({s.readable_playlists} readable), {s.playlist_items} items; "
+        f"synced {age(s.playlists_fetched_at, now)}",
+        f"  requests today  {s.requests_today}",
+    ]
+    for name, value in s.progress.items():
+        lines.append(f"  {name:<15} {value}")
+    if not s.last_pushes:
+        lines.append("  last pushes     none")
+    for child, status, completed_at, adds, removes, moves in s.last_pushes:
+        lines.append(f"  push {child!r}: {status} {age(completed_at, now)} (+{adds} -{removes} ~{moves})")
+    return lines
+
+
+def _one(warehouse, sql: str, user: str):
+    return warehouse.query(sql, [user]).row(0)
+
+
+def read_user(warehouse, ledger, client_id: str, user: str, has_token: bool, now: float,
+              progress: dict[str, str]) -> UserStatus:
+    liked, ever, seen = _one(warehouse, "select count(*) filter (where unliked_at is null), count(*), max(last_seen_at) "
+                                        "from raw.liked_songs where user_id = ?", user)
+    playlists, readable, fetched = _one(warehouse, "select count(*), count(*) filter (where readable), max(fetched_at) "
+                                                   "from raw.playlists where user_id = ?", user)
+    (items,) = _one(warehouse, "select count(*) from raw.playlist_items where user_id = ?", user)
+    pushes = warehouse.query(
+        "select child_playlist, status, coalesce(completed_at, started_at), adds, removes, moves from ops.sync_events "
+        "where user_id = ? order by started_at desc limit 5", [user]).rows()
+    return UserStatus(user, has_token, liked, ever, seen, playlists, readable, items, fetched, pushes,
+                      ledger.spent_today(client_id, now, user), progress)
+
+
+def sync_progress(user: str) -> dict[str, str]:
+    """The progress the last liked-songs sync reported (its asset metadata), when a Dagster instance is set."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return {}
+    import dagster as dg
+
+    from pipelines.sensors import LIKED_KEYS
+
+    with dg.DagsterInstance.get() as instance:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=LIKED_KEYS[0], asset_partitions=[user]), limit=1).records
+    if not records:
+        return {}
+    metadata = records[0].asset_materialization.metadata
+    return {k: str(v.value) for k, v in metadata.items() if any(w in k for w in ("progress", "expected", "pages"))}
+
+
+def run(args: argparse.Namespace) -> int:
+    from assets.automation import LIBRARY_TTL, budget_of
+    from resources.settings import Settings
+    from resources.spotify import SpotifyResource
+    from resources.warehouse import Warehouse
+
+    settings = Settings.from_env()
+    spotify = SpotifyResource()
+    warehouse = Warehouse(storage=settings.mixtape_storage, data_dir=settings.mixtape_data_dir)
+    with_tokens = set(spotify.users())
+    known = set(warehouse.query("select distinct user_id from raw.liked_songs union "
+                                "select distinct user_id from raw.playlists")["user_id"].to_list())
+    users = [args.user] if args.user else sorted(with_tokens | known)
+    now = time.time()
+    budget = budget_of(spotify)
+    print(f"warehouse: {warehouse.database_path if warehouse.is_duckdb else warehouse.storage}")
+    print(f"Spotify budget ({spotify.app_client_id}): {budget.summary()}; {budget.spent} spent today")
+    if not users:
+        print("no users yet: run `mixtape login`")
+    for user in users:
+        status = read_user(warehouse, spotify.ledger, spotify.app_client_id, user, user in with_tokens, now,
+                           sync_progress(user))
+        print()
+        print("\n".join(render_user(status, utc_naive(now), LIBRARY_TTL)))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("status", help="per user: cache ages, row counts, last pushes, requests left",
+                                   description=__doc__)
+    parser.add_argument("--user", help="only this user")
+    parser.set_defaults(func=run)

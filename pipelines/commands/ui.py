@@ -1,0 +1,110 @@
+"""`mixtape ui`: the Dagster UI on a persistent instance, on the sandbox when no Spotify app is set.
+
+With no `SPOTIFY_CLIENT_ID`, the sandbox serves the demo library in this process, the demo user is
+logged in against it (so its partition exists) and its base URLs are exported to Dagster. Then
+`dagster dev -w workspace.yaml` runs in its own process group with `DAGSTER_HOME` kept in the
+project, and the whole group is ended when `mixtape ui` ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.home import PROJECT_ROOT, ensure_dagster_home
+
+DEMO_USER = "demo"
+SANDBOX_PORT = 8765
+
+
+def free_port(preferred: int = 0, host: str = "127.0.0.1") -> int:
+    """`preferred` when it is free, else any free port."""
+    for port in (preferred, 0) if preferred else (0,):
+        with socket.socket() as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise OSError("no free port")
+
+
+def start_demo_sandbox(port: int = 0):
+    """The sandbox with the demo library, in this process; its base URLs are put in os.environ."""
+    from resources.sandbox import start_sandbox
+    from resources.sandbox.generator import demo_library
+
+    sandbox = start_sandbox(demo_library(), port=port)
+    os.environ.update(sandbox.base_urls)
+    return sandbox
+
+
+def login_demo_user(user: str = DEMO_USER) -> str:
+    """Log `user` in (against whatever the environment points at) and register its partition."""
+    from pipelines.commands.login import login, register_partition
+    from resources.settings import Settings
+
+    login(Settings.from_env(), user, open_browser=False, timeout_s=10, say=lambda _: None)
+    return register_partition(user)
+
+
+def start_dagster_dev(port: int, env: dict[str, str] | None = None, cwd: Path | None = None,
+                      log=None) -> subprocess.Popen:
+    """`dagster dev -w workspace.yaml` in a new process group (its webserver and daemon are children)."""
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
+    return subprocess.Popen(command, cwd=cwd or Path.cwd(), env=env or dict(os.environ), start_new_session=True,
+                            stdout=log, stderr=subprocess.STDOUT if log else None)
+
+
+def stop_process_group(process: subprocess.Popen, timeout_s: float = 20) -> None:
+    """End `dagster dev` and everything it started: signalling only its pid leaves children running."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def run(args: argparse.Namespace) -> int:
+    from resources.settings import Settings
+
+    home = ensure_dagster_home()
+    sandbox = None
+    if Settings.from_env().uses_sandbox_defaults:
+        sandbox = start_demo_sandbox(free_port(args.sandbox_port))
+        print(f"No SPOTIFY_CLIENT_ID: the sandbox serves the demo library at {sandbox.url}")
+        print(login_demo_user())
+    print(f"DAGSTER_HOME={home}; the UI will be at http://127.0.0.1:{args.port}")
+    process = start_dagster_dev(args.port)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_process_group(process)
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("ui", help="the Dagster UI (dagster dev), on the sandbox when no credentials are set",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=3000, help="the UI's port (default 3000)")
+    parser.add_argument("--sandbox-port", type=int, default=SANDBOX_PORT,
+                        help=f"the sandbox's port when it is used (default {SANDBOX_PORT}, or any free one)")
+    parser.set_defaults(func=run)
