@@ -1,0 +1,88 @@
+"""`mixtape sandbox serve|generate`: the local Spotify/Deezer/Last.fm/MusicBrainz (SANDBOX.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from resources.sandbox import announce, start_sandbox
+from resources.sandbox.generator import demo_library, generate_library
+from resources.sandbox.library import Library
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("sandbox", help="the local stand-in for Spotify and the enrichment APIs")
+    commands = parser.add_subparsers(dest="sandbox_command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the sandbox until interrupted; prints the base URLs first")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--profile", choices=["devmode", "extended"], help="overrides the library's profile")
+    _library_arguments(serve)
+    serve.add_argument("--library", type=Path, help="a library JSON file (SANDBOX.md)")
+    serve.add_argument("--demo", action="store_true", help="the fixed demo library (the default without --library/--seed)")
+    serve.add_argument("--quota", type=int, help="requests per developer account per UTC day")
+    serve.add_argument("--rate-limit", type=int, help="requests per developer account per 30 seconds")
+    serve.add_argument("--latency-ms", type=int, default=0)
+    serve.add_argument("--client-id", help="accept only this client id (default: any)")
+    serve.add_argument("--client-secret", help="accept only this client secret (default: any)")
+    serve.set_defaults(func=run_serve)
+
+    generate = commands.add_parser("generate", help="write a generated library as JSON")
+    _library_arguments(generate)
+    generate.add_argument("--profile", choices=["devmode", "extended"], default="devmode")
+    generate.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    generate.set_defaults(func=run_generate)
+
+
+def _library_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, help="generate a library from this seed")
+    parser.add_argument("--users", type=int, default=1)
+    parser.add_argument("--liked", type=int, default=1000, help="liked songs per user")
+    parser.add_argument("--playlists", type=int, default=10, help="playlists per user")
+
+
+def choose_library(args: argparse.Namespace) -> Library:
+    if args.library and (args.seed is not None or args.demo):
+        raise SystemExit("mixtape sandbox serve: give --library, --seed or --demo, not several")
+    if args.library:
+        library = Library.model_validate_json(args.library.read_text())
+    elif args.seed is not None:
+        library = generate_library(args.seed, args.users, args.liked, args.playlists)
+    else:
+        library = demo_library()
+    if args.profile:
+        library.profile = args.profile
+    return library
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    running = start_sandbox(
+        choose_library(args), host=args.host, port=args.port, latency_ms=args.latency_ms,
+        client_id=args.client_id, client_secret=args.client_secret,
+        quota_per_day=args.quota, rate_limit_per_30s=args.rate_limit,
+    )
+    print(announce(running), flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    return 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    library = generate_library(args.seed if args.seed is not None else 1, args.users, args.liked, args.playlists, profile=args.profile)
+    text = json.dumps(library.model_dump(mode="json"), ensure_ascii=False)
+    if args.out:
+        args.out.write_text(text + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+    return 0
