@@ -7,8 +7,11 @@ import threading
 from dataclasses import dataclass
 
 from resources.sandbox.accounts import AccountsService
+from resources.sandbox.deezer import DeezerService
 from resources.sandbox.harness import Clock, Request, Response, Sandbox, serve
+from resources.sandbox.lastfm import LastfmService
 from resources.sandbox.library import Library
+from resources.sandbox.musicbrainz import MusicbrainzService
 from resources.sandbox.spotify_api import SpotifyService
 from resources.sandbox.world import World
 
@@ -18,6 +21,7 @@ def build_services(world: World, options: dict) -> list:
     services: list = []
     services.append(AccountsService(world))
     services.append(SpotifyService(world, options.get("quota_per_day"), options.get("rate_limit_per_30s")))
+    services += [DeezerService(world), LastfmService(world, options.get("lastfm_api_key")), MusicbrainzService(world)]
     return services
 
 

@@ -1,0 +1,120 @@
+"""The enrichment cache rules, pure: TTLs, which keys a run fetches, and how fresh rows merge in.
+
+A cached row has a status: `hit` (the service knew the key), `miss` (it did not) or `error` (we could
+not ask). Hits live for the source's hit TTL, misses for its short miss TTL, errors not at all: an
+error is never cached as a hit and is asked again on the next run. "now" is always passed in, so
+tests can move past a TTL together with the sandbox clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+HIT, MISS, ERROR = "hit", "miss", "error"
+
+
+@dataclass(frozen=True)
+class Ttl:
+    hit: timedelta
+    miss: timedelta
+
+
+# Seed 004: Deezer 90 days, Last.fm 7 days, MusicBrainz 30 days (it was never cached there); misses 5 minutes.
+DEFAULT_TTLS = {
+    "deezer": Ttl(hit=timedelta(days=90), miss=timedelta(minutes=5)),
+    "lastfm": Ttl(hit=timedelta(days=7), miss=timedelta(minutes=5)),
+    "musicbrainz": Ttl(hit=timedelta(days=30), miss=timedelta(minutes=5)),
+}
+
+# After this many lookups in a row fail, the service is taken to be down: the remaining keys are
+# recorded as errors without asking (they are retried next run), so an outage costs seconds, not hours.
+GIVE_UP_AFTER_ERRORS = 5
+
+
+def expires_at(status: str, fetched_at: datetime, ttl: Ttl) -> datetime:
+    """When a row fetched at `fetched_at` must be asked again; an error is due at once."""
+    if status == HIT:
+        return fetched_at + ttl.hit
+    if status == MISS:
+        return fetched_at + ttl.miss
+    return fetched_at
+
+
+def is_due(status: str | None, expires: datetime | None, now: datetime) -> bool:
+    """Whether a cached row (or no row: status None) must be fetched at `now`."""
+    return status is None or status == ERROR or expires is None or expires <= now
+
+
+def keys_to_fetch(wanted: Iterable[Hashable], cached: dict[Hashable, tuple[str, datetime]], now: datetime) -> list:
+    """The wanted keys with no row, an expired row or an error row: in first-seen order, once each."""
+    due = []
+    for key in dict.fromkeys(wanted):
+        status, expires = cached.get(key, (None, None))
+        if is_due(status, expires, now):
+            due.append(key)
+    return due
+
+
+@dataclass
+class Fetched:
+    key: Hashable
+    status: str
+    values: dict[str, Any]
+    fetched_at: datetime
+    expires_at: datetime
+    error: str | None = None
+
+
+def fetch_all(
+    keys: list,
+    lookup: Callable[[Hashable], dict[str, Any] | None],
+    now: datetime,
+    ttl: Ttl,
+    is_error: Callable[[Exception], bool],
+    give_up_after: int = GIVE_UP_AFTER_ERRORS,
+) -> list[Fetched]:
+    """Look every key up: a dict is a hit, None a miss, an `is_error` exception an error. After
+    `give_up_after` errors in a row the remaining keys become errors without a lookup."""
+    results, errors_in_row = [], 0
+    for key in keys:
+        if errors_in_row >= give_up_after:
+            results.append(Fetched(key, ERROR, {}, now, now, "skipped: the service kept failing"))
+            continue
+        try:
+            values = lookup(key)
+        except Exception as error:
+            if not is_error(error):
+                raise
+            errors_in_row += 1
+            results.append(Fetched(key, ERROR, {}, now, now, str(error)))
+            continue
+        errors_in_row = 0
+        status = HIT if values is not None else MISS
+        results.append(Fetched(key, status, values or {}, now, expires_at(status, now, ttl)))
+    return results
+
+
+def merge(cached: dict[Hashable, dict], fetched: list[Fetched], source: str) -> dict[Hashable, dict]:
+    """The cache after a run: each fetched row replaces the cached one, except that an error keeps an
+    earlier hit's values (marked due, so it is asked again next run) rather than losing them."""
+    merged = dict(cached)
+    for f in fetched:
+        previous = cached.get(f.key)
+        if f.status == ERROR and previous is not None and previous.get("status") == HIT:
+            merged[f.key] = {**previous, "expires_at": f.fetched_at}
+            continue
+        merged[f.key] = {**f.values, "status": f.status, "source": source, "fetched_at": f.fetched_at, "expires_at": f.expires_at}
+    return merged
+
+
+def coverage(rows: Iterable[dict]) -> dict[str, Any]:
+    """Hit / miss / error counts and shares over `rows`."""
+    counts = {HIT: 0, MISS: 0, ERROR: 0}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    total = sum(counts.values())
+    shares = {f"{status}_share": round(n / total, 4) if total else 0.0 for status, n in counts.items()}
+    return {**counts, "total": total, **shares}

@@ -1,0 +1,105 @@
+"""Last.fm: tags, listeners and playcount of tracks and artists (reference §D), on the shared HTTP layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resources.http import ApiResource, JsonApi, Outcome, Reply, as_int, as_list
+from resources.settings import Settings
+
+# The old ToS said 5 requests per second; the reference budgets at most 4.
+RATE = (4, 1.0)
+SANDBOX_API_KEY = "sandbox-lastfm-key"
+MISSING_CODES = {6}  # invalid parameters / not found
+RETRYABLE_CODES = {8, 11, 16, 29}  # operation failed, offline, temporarily unavailable, rate limit
+
+
+@dataclass
+class LastfmTrackInfo:
+    artist: str  # the names Last.fm corrected to
+    track: str
+    listeners: int | None
+    playcount: int | None
+    tags: list[str]
+
+
+@dataclass
+class LastfmArtistInfo:
+    artist: str
+    listeners: int | None
+    playcount: int | None
+    tags: list[str]
+
+
+def classify(reply: Reply) -> Outcome:
+    """Last.fm's error code is in the body whatever the HTTP status: judge by the body first."""
+    body = reply.body
+    if isinstance(body, dict) and "error" in body:
+        code = as_int(body["error"])
+        if code in MISSING_CODES:
+            return Outcome.missing(body.get("message", "not found"))
+        if code in RETRYABLE_CODES:
+            return Outcome.retry(f"error {code}")
+        return Outcome.fail(f"error {code}: {body.get('message', '')}")
+    if reply.status >= 500:
+        return Outcome.retry(f"HTTP {reply.status}")
+    if reply.status != 200 or not isinstance(body, dict):
+        return Outcome.fail(f"HTTP {reply.status}")
+    return Outcome.found(body)
+
+
+def tag_names(tags: dict | str | None) -> list[str]:
+    """`{"tag": [..]}`, `{"tag": {..}}` (a single tag) or "" -> the tag names."""
+    if not isinstance(tags, dict):
+        return []
+    return [t["name"] for t in as_list(tags.get("tag")) if isinstance(t, dict) and t.get("name")]
+
+
+class LastfmClient:
+    def __init__(self, api: JsonApi, api_key: str) -> None:
+        self.api, self.api_key = api, api_key
+
+    def track_info(self, artist: str, track: str) -> LastfmTrackInfo | None:
+        """One track.getInfo with autocorrect: tags, listeners and playcount; None when unknown."""
+        body = self._call("track.getInfo", artist=artist, track=track)
+        if body is None:
+            return None
+        info = body.get("track") or {}
+        return LastfmTrackInfo(
+            artist=(info.get("artist") or {}).get("name") or artist,
+            track=info.get("name") or track,
+            listeners=as_int(info.get("listeners")),
+            playcount=as_int(info.get("playcount")),
+            tags=tag_names(info.get("toptags")),
+        )
+
+    def artist_info(self, artist: str) -> LastfmArtistInfo | None:
+        """One artist.getInfo with autocorrect: tags and stats; None when unknown."""
+        body = self._call("artist.getInfo", artist=artist)
+        if body is None:
+            return None
+        info = body.get("artist") or {}
+        stats = info.get("stats") or {}
+        return LastfmArtistInfo(
+            artist=info.get("name") or artist,
+            listeners=as_int(stats.get("listeners")),
+            playcount=as_int(stats.get("playcount")),
+            tags=tag_names(info.get("tags")),
+        )
+
+    def _call(self, method: str, **params: str) -> dict | None:
+        query = {"method": method, **params, "autocorrect": "1", "api_key": self.api_key, "format": "json"}
+        outcome = self.api.get("/2.0/", query, f"GET /2.0/?method={method}")
+        return outcome.data if outcome.kind == "found" else None
+
+
+class LastfmResource(ApiResource):
+    """Last.fm's read API; base URL from LASTFM_API_BASE, key from LASTFM_API_KEY (a sandbox key when unset)."""
+
+    api_key: str | None = None
+
+    def client(self) -> LastfmClient:
+        settings = Settings.from_env()
+        key = self.api_key or (settings.lastfm_api_key.get_secret_value() if settings.lastfm_api_key else SANDBOX_API_KEY)
+        base_url = self.base_url or settings.lastfm_api_base
+        return LastfmClient(self._api("lastfm", base_url, classify, RATE), key)
