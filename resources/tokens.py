@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -84,10 +85,13 @@ class SecretsManagerTokenStore:
 
     @staticmethod
     def _make_client(boto_config: dict[str, Any]) -> Any:
+        import dagster as dg
         from dagster_aws.secretsmanager import SecretsManagerResource  # lazy: boto3 is heavy
 
         config = {k: v for k, v in boto_config.items() if v is not None}
-        return SecretsManagerResource(**config).get_client()
+        with warnings.catch_warnings():  # the class is marked beta; we use only its boto3 client
+            warnings.simplefilter("ignore", dg.BetaWarning)
+            return SecretsManagerResource(**config).get_client()
 
     def _name(self, user: str) -> str:
         return self.prefix + check_user_id(user)

@@ -1,0 +1,84 @@
+"""Token stores: private files by default, AWS Secrets Manager on moto's server (a real HTTP endpoint)."""
+
+from __future__ import annotations
+
+import stat
+import uuid
+
+import pytest
+
+from resources.tokens import FileTokenStore, SecretsManagerTokenStore, StoreCacheHandler, check_user_id, token_store
+from tests.resource.conftest import make_resource, run_login, stats
+
+TOKEN = {"access_token": "at", "refresh_token": "rt", "scope": "user-library-read", "expires_at": 1, "expires_in": 3600}
+
+
+def _round_trip(store) -> None:
+    assert store.get("alice") is None and store.users() == []
+    store.put("alice", TOKEN)
+    store.put("bob.smith", {**TOKEN, "access_token": "bt"})
+    store.put("alice", {**TOKEN, "access_token": "at2"})
+
+    assert store.get("alice")["access_token"] == "at2"
+    assert store.users() == ["alice", "bob.smith"]
+    store.delete("alice")
+    store.delete("alice")  # forgetting twice is fine
+    assert store.get("alice") is None and store.users() == ["bob.smith"]
+
+
+def test_file_store_round_trip_with_private_permissions(tmp_path):
+    store = FileTokenStore(tmp_path / "tokens")
+    _round_trip(store)
+
+    path = tmp_path / "tokens" / "bob.smith.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert [p.name for p in path.parent.iterdir()] == ["bob.smith.json"]  # no temp files left
+
+
+@pytest.mark.parametrize("bad", ["../etc/passwd", "a/b", "", ".hidden", "x" * 129, "a..b"])
+def test_user_ids_that_could_escape_the_directory_are_refused(bad, tmp_path):
+    with pytest.raises(ValueError, match="is not valid"):
+        FileTokenStore(tmp_path).put(bad, TOKEN)
+    assert check_user_id("alice_1-x.y") == "alice_1-x.y"
+
+
+def test_secrets_manager_store_round_trip_on_moto_server(moto_endpoint):
+    store = SecretsManagerTokenStore(prefix=f"mixtape-{uuid.uuid4().hex[:8]}/", endpoint_url=moto_endpoint,
+                                     region_name="us-east-1")
+    _round_trip(store)
+
+
+def test_cache_handler_reads_the_store_once_and_writes_through(tmp_path):
+    store = FileTokenStore(tmp_path)
+    store.put("alice", TOKEN)
+    handler = StoreCacheHandler(store, "alice")
+    assert handler.get_cached_token()["access_token"] == "at"
+
+    store.put("alice", {**TOKEN, "access_token": "changed elsewhere"})
+    assert handler.get_cached_token()["access_token"] == "at"  # memoised: no store read per request
+    handler.save_token_to_cache({**TOKEN, "access_token": "refreshed"})
+    assert store.get("alice")["access_token"] == "refreshed"
+
+
+def test_unknown_store_kind_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="MIXTAPE_TOKEN_STORE='vault' is not valid"):
+        token_store("vault", tmp_path)
+
+
+def test_login_and_refresh_through_secrets_manager(env, sandbox, clock, monkeypatch, moto_endpoint):
+    monkeypatch.setenv("MIXTAPE_TOKEN_STORE", "secretsmanager")
+    monkeypatch.setenv("MIXTAPE_SECRETS_PREFIX", f"mixtape-{uuid.uuid4().hex[:8]}/")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+
+    assert run_login() == 0
+    spotify = make_resource(env, clock)
+    first = spotify.store.get("alice")
+    clock.advance(3700)
+
+    assert spotify.me("alice")["id"] == "alice"
+    assert spotify.store.users() == ["alice"]
+    assert spotify.store.get("alice")["access_token"] != first["access_token"]
+    assert not (env / "data" / "tokens").exists()
+    assert stats(sandbox)["POST /api/token"] == 2
