@@ -54,7 +54,7 @@ def error_response(status: int, message: str, reason: str | None = None, headers
 
 
 # ---------------------------------------------------------------------------------------------
-# The `fields` filter: "name,owner(!href),items(added_at,item(id,album.name))"
+# The `fields` filter: "name,owner(!href,images),items(added_at,item(id,album.name))"
 # A parsed list is {"keep": {key: sub-spec or None for the whole value}, "drop": {keys}}.
 
 
@@ -68,9 +68,10 @@ def parse_fields(text: str) -> dict:
 
 def _parse_field_list(text: str, i: int) -> tuple[dict, int]:
     spec: dict = {"keep": {}, "drop": set()}
+    excluding = text.startswith("!", i)  # "album(!name,href)": a leading `!` excludes the whole list
     while True:
         name, drop, sub, i = _parse_field(text, i)
-        if drop:
+        if drop or excluding:
             spec["drop"].add(name)
         else:
             spec["keep"][name] = _merge_fields(spec["keep"].get(name, False), sub)
