@@ -271,7 +271,7 @@ class SpotifyResource(dg.ConfigurableResource):
     _run: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._run = context.run_id
+        self._run = context.run.run_id if context.run else None
 
     # --- configuration, resolved once -------------------------------------------------------------
 
