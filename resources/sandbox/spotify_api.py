@@ -234,7 +234,7 @@ def seconds_to_utc_midnight(now: float) -> int:
 def reorder(items: list, range_start: int, range_length: int, insert_before: int) -> list:
     block = items[range_start:range_start + range_length]
     rest = items[:range_start] + items[range_start + range_length:]
-    at = insert_before if insert_before <= range_start else insert_before - len(block)
+    at = insert_before if insert_before <= range_start else max(range_start, insert_before - len(block))
     return rest[:at] + block + rest[at:]
 
 
