@@ -51,7 +51,28 @@ def view_statements() -> list[str]:
 
 
 def is_user_partitioned(table: str) -> bool:
-    return re.search(r"\buser_id\s+varchar\s+not\s+null", table_ddl()[table], re.IGNORECASE) is not None
+    """Per-user tables: DDL with `user_id varchar not null`, or a mart whose select has a user_id column."""
+    if table in table_ddl():
+        return re.search(r"\buser_id\s+varchar\s+not\s+null", table_ddl()[table], re.IGNORECASE) is not None
+    return "user_id" in mart_columns(table)
+
+
+@cache
+def mart_columns(mart: str) -> tuple[str, ...]:
+    """A mart's column names, from its select over an empty in-memory copy of the tables."""
+    con = duckdb.connect()
+    try:
+        for schema in _schemas([*table_ddl(), *mart_queries()]):
+            con.execute(f"create schema if not exists {schema}")
+        for ddl in table_ddl().values():
+            con.execute(ddl)
+        for name, query in mart_queries().items():
+            if name == mart:
+                return tuple(row[0] for row in con.sql(f"describe select * from ({query})").fetchall())
+            con.execute(f"create table {name} as select * from ({query}) limit 0")
+    finally:
+        con.close()
+    raise KeyError(f"no mart {mart} in sql/marts")
 
 
 def _schemas(names: list[str]) -> set[str]:
@@ -197,7 +218,7 @@ class Warehouse(dg.ConfigurableResource):
         return self.storage.startswith("s3://")
 
     def _partitioned(self, table: str) -> bool:
-        return table in table_ddl() and is_user_partitioned(table)
+        return (table in table_ddl() or table in mart_queries()) and is_user_partitioned(table)
 
     def _filesystem(self) -> pafs.FileSystem:
         if not self._is_s3:

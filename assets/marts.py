@@ -1,0 +1,130 @@
+"""The SQL marts: each `sql/marts/<name>.sql` select becomes the asset `marts/<name>`.
+
+A mart file starts with a one-line comment (the asset's description) and may name its inputs in a
+`-- deps: raw.tracks, enrich.deezer_tracks` line. Marts with a `user_id` column are per user and
+materialize one partition at a time; the others replace the whole table.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from assets.partitions import spotify_users
+from resources.snapshot import refresh_snapshot
+from resources.warehouse import SQL_DIR, Warehouse, is_user_partitioned
+
+MARTS_DIR = SQL_DIR / "marts"
+POOL = "duckdb_write"
+
+# Tables whose asset key is not simply `<schema>/<table>`: the one place that maps warehouse
+# tables to the assets that write them.
+TABLE_ASSET_KEYS: dict[str, dg.AssetKey] = {}
+
+# Marts that another module already materializes (the rules engineer's track features).
+BUILT_ELSEWHERE = {"track_features"}
+
+
+@dataclass(frozen=True)
+class MartFile:
+    name: str
+    sql: str
+    description: str
+    deps: tuple[str, ...]
+
+    @property
+    def table(self) -> str:
+        return f"marts.{self.name}"
+
+
+def parse_mart(path: Path) -> MartFile:
+    """A mart's name, select, first-comment description and declared input tables."""
+    text = path.read_text()
+    lines = [line.strip() for line in text.splitlines()]
+    comments = [line.removeprefix("--").strip() for line in lines if line.startswith("--")]
+    description = next((c for c in comments if not c.startswith("deps:")), path.stem)
+    deps = tuple(
+        dep.strip().lower()
+        for c in comments if c.startswith("deps:")
+        for dep in c.removeprefix("deps:").split(",") if dep.strip()
+    )
+    return MartFile(name=path.stem, sql=text.strip().rstrip(";"), description=description, deps=deps)
+
+
+def asset_key_for_table(table: str) -> dg.AssetKey:
+    return TABLE_ASSET_KEYS.get(table, dg.AssetKey(table.split(".")))
+
+
+def mart_files() -> list[MartFile]:
+    return [parse_mart(p) for p in sorted(MARTS_DIR.glob("*.sql")) if p.stem not in BUILT_ELSEWHERE]
+
+
+def is_per_user(mart: MartFile) -> bool:
+    """Per-user marts have a user_id column."""
+    return is_user_partitioned(mart.table)
+
+
+def build_mart_asset(mart: MartFile, per_user: bool) -> dg.AssetsDefinition:
+    metadata = {"sql": dg.MetadataValue.md(f"```sql\n{mart.sql}\n```"), "table": mart.table}
+    if per_user:
+        metadata["partition_expr"] = "user_id"
+
+    @dg.asset(
+        name=mart.name,
+        key_prefix=["marts"],
+        group_name="marts",
+        kinds={"duckdb", "sql"},
+        description=mart.description,
+        deps=[asset_key_for_table(t) for t in mart.deps],
+        partitions_def=spotify_users if per_user else None,
+        pool=POOL,
+        metadata=metadata,
+    )
+    def _mart(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        if per_user:
+            user = context.partition_key
+            rows = warehouse.query(f"select * from ({mart.sql}) where user_id = ?", [user])
+            count = warehouse.replace_partition(mart.table, user, rows)
+        else:
+            count = warehouse.replace_table(mart.table, warehouse.query(mart.sql))
+        return dg.MaterializeResult(metadata={"dagster/row_count": count})
+
+    return _mart
+
+
+def build_mart_assets() -> list[dg.AssetsDefinition]:
+    return [build_mart_asset(m, is_per_user(m)) for m in mart_files()]
+
+
+@dg.asset(
+    key_prefix=["marts"],
+    group_name="marts",
+    kinds={"duckdb"},
+    pool=POOL,
+    description="A read-only copy of the DuckDB warehouse that ad-hoc SQL sessions open, refreshed after runs.",
+)
+def warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Copy the warehouse to a new snapshot file and point `snapshot/current.duckdb` at it."""
+    path = refresh_snapshot(warehouse)
+    if path is None:
+        return dg.MaterializeResult(metadata={"note": "Parquet storage: sessions read the files, no snapshot needed"})
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
+                                          "size_mb": round(path.stat().st_size / 1e6, 2)})
+
+
+snapshot_job = dg.define_asset_job("warehouse_snapshot_job", selection=[warehouse_snapshot])
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    request_job=snapshot_job,
+    description="After every successful run, refresh the snapshot that ad-hoc SQL reads.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def snapshot_after_runs(context: dg.RunStatusSensorContext):
+    if context.dagster_run.job_name == snapshot_job.name:
+        return dg.SkipReason("the finished run was itself a snapshot refresh")
+    return dg.RunRequest(run_key=f"snapshot-after-{context.dagster_run.run_id}")
+
+
+MART_ASSETS = build_mart_assets()
