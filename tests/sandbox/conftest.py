@@ -66,7 +66,8 @@ class Harness:
         return running.world.tokens.issue(user, client_id, "playlist-modify-private", running.world.clock.now())["access_token"]
 
     def client(self, running: RunningSandbox, user: str = "demo", client_id: str = "client-a", **options) -> spotipy.Spotify:
-        sp = spotipy.Spotify(auth=self.token(running, user, client_id), retries=0, **options)
+        options.setdefault("retries", 0)
+        sp = spotipy.Spotify(auth=self.token(running, user, client_id), **options)
         sp.prefix = running.url + "/v1/"
         return sp
 
