@@ -80,7 +80,7 @@ def refresh_cache(
     rows = merge(cached, fetched, source)
     if fetched:
         warehouse.replace_table(table, pl.from_dicts(list(rows.values()), schema=frame.schema))
-    record_requests(warehouse, api, context.run_id, context.asset_key.to_user_string(), now)
+    record_requests(warehouse, api, context.run.run_id, context.asset_key.to_user_string(), now)
     return dg.MaterializeResult(metadata=report(rows, wanted, fetched, api, source))
 
 

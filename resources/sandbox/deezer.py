@@ -115,6 +115,9 @@ class DeezerService:
         library = self.world.library
         self.by_isrc = {e.isrc.upper(): e for e in library.enrichment.deezer}
         self.by_id = {str(e.id): e for e in library.enrichment.deezer}
-        self.tracks_by_isrc = {t.isrc.upper(): t for t in library.tracks if t.isrc}
+        self.tracks_by_isrc = {}
+        for track in library.tracks:  # the first track filed under an ISRC names it
+            if track.isrc:
+                self.tracks_by_isrc.setdefault(track.isrc.upper(), track)
         self.artist_names = {a.id: a.name for a in library.artists}
         self.generation = self.world.generation

@@ -126,7 +126,15 @@ def run_config(as_of: datetime) -> dict:
     return {"ops": {op: {"config": {"as_of": as_of.isoformat()}} for op in ops}}
 
 
-def materialize(running, warehouse: Warehouse, **overrides) -> dg.ExecuteInProcessResult:
-    """One enrichment run against the sandbox, judged at the sandbox's time."""
-    return dg.materialize(ENRICH_ASSETS, resources=enrich_resources(running, warehouse, **overrides),
-                          run_config=run_config(sandbox_now(running)))
+def materialize(running, warehouse: Warehouse, resources: dict | None = None, as_of: datetime | None = None) -> dg.ExecuteInProcessResult:
+    """One enrichment run against the sandbox, judged at the sandbox's time unless `as_of` says."""
+    return dg.materialize(ENRICH_ASSETS, resources=resources or enrich_resources(running, warehouse),
+                          run_config=run_config(as_of or sandbox_now(running)))
+
+
+def metadata(result: dg.ExecuteInProcessResult, table: str) -> dict:
+    """The materialization metadata of `enrich/<table>`, as plain values."""
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == dg.AssetKey(["enrich", table]):
+            return {k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
+    raise KeyError(table)
