@@ -117,12 +117,12 @@ def send(spotify, user: str, playlist_id: str, step: Step) -> str | None:
     raise TypeError(step)
 
 
-def wait_for(error: SpotifyError, policy: PushPolicy, sleep: Callable[[float], None]) -> None:
+def wait_for(error: SpotifyError, policy: PushPolicy, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
     """Honour a short Retry-After before re-reading; a long one ends the push."""
     resume_at = getattr(error, "resume_at", None)
     if resume_at is None:
         return
-    seconds = (resume_at - utcnow()).total_seconds()
+    seconds = resume_at.replace(tzinfo=timezone.utc).timestamp() - clock()
     if seconds > policy.max_wait_s:
         raise error
     if seconds > 0:
@@ -130,7 +130,8 @@ def wait_for(error: SpotifyError, policy: PushPolicy, sleep: Callable[[float], N
 
 
 def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: PushPolicy,
-              log: Callable[[str], None] = print, sleep: Callable[[float], None] = time.sleep) -> PartOutcome:
+              log: Callable[[str], None] = print, clock: Callable[[], float] = time.time,
+              sleep: Callable[[float], None] = time.sleep) -> PartOutcome:
     """Read, plan, write; after any uncertain write, read and plan again (bounded).
 
     The guardrail judges the first plan only: later plans continue a change already allowed, and
@@ -160,7 +161,7 @@ def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: P
             last_error = error
             log(f"{playlist_id}: write attempt {attempt + 1} uncertain ({type(error).__name__}); re-reading")
             outcome.snapshot_id = None
-            wait_for(error, policy, sleep)
+            wait_for(error, policy, clock, sleep)
             continue
         if not policy.verify:
             return outcome
@@ -221,7 +222,8 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
                policy: PushPolicy, rule_hash: str | None, limit_mode: str, event: dict,
                record: Callable[[dict[int, dict]], None] = lambda rows: None,
                log: Callable[[str], None] = print, now: Callable[[], datetime] = utcnow,
-               limit: int = MAX_PLAYLIST_ITEMS) -> ChildResult:
+               limit: int = MAX_PLAYLIST_ITEMS, clock: Callable[[], float] = time.time,
+               sleep: Callable[[float], None] = time.sleep) -> ChildResult:
     """Push one child playlist, all its parts; parts no longer needed are emptied (guardrail
     permitting). `record` stores managed rows as soon as a playlist is created, so a push that dies
     later never leaves a playlist mixtape has forgotten."""
@@ -243,7 +245,7 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
             if known is None or known["playlist_id"] != playlist_id:
                 rows[part] = managed_row(user, child, part, playlist_id, known, now())
                 record(rows)
-            outcomes.append(push_part(spotify, user, playlist_id, target, policy, log))
+            outcomes.append(push_part(spotify, user, playlist_id, target, policy, log, clock, sleep))
         outcome = outcomes[-1]
         log(f"{child} part {part}: {json.dumps(outcome.plan.summary())}"
             + (f"; refused: {outcome.refused}" if outcome.refused else ""))
@@ -277,6 +279,7 @@ class PushConfig(dg.Config):
     max_remove_share: float = DEFAULT_MAX_REMOVE_SHARE
     limit_mode: str = "split"  # over 10,000 tracks: "split" into numbered parts or "truncate"
     max_attempts: int = 3
+    max_wait_s: float = 60.0  # longest Retry-After waited out before giving up
     only: list[str] = []  # child playlists to push (default: all)
 
 
@@ -292,62 +295,71 @@ def tracklists(df: pl.DataFrame) -> dict[str, dict]:
     return result
 
 
-def managed_by_child(df: pl.DataFrame) -> dict[str, dict[int, dict]]:
-    result: dict[str, dict[int, dict]] = {}
-    for row in df.to_dicts():
-        result.setdefault(row["child_playlist"], {})[row["part"]] = row
-    return result
+class SyncStore:
+    """One user's sync events and managed playlists, read once per run. One sync per user runs at a
+    time (run tag limit), so this copy stays true while the run lasts; each change is written at once."""
 
+    def __init__(self, warehouse, user: str):
+        self.warehouse, self.user = warehouse, user
+        self.events = events.from_frame(warehouse.read(events.TABLE, user_id=user))
+        stored = warehouse.read(MANAGED, user_id=user)
+        self.managed_schema = stored.schema
+        self.managed = stored.to_dicts()
 
-def save_event(warehouse, user: str, event: dict) -> None:
-    stored = events.from_frame(warehouse.read(events.TABLE, user_id=user))
-    warehouse.replace_partition(events.TABLE, user, events.to_frame(events.upsert(stored, event)))
+    def start(self, child: str, base_source: str | None, run_id: str | None, dry_run: bool) -> dict:
+        """Mark orphaned events failed and record this push as in progress, in one write."""
+        now = utcnow()
+        event = events.start_event(self.user, child, now, base_source, run_id, dry_run)
+        self.events = events.fail_orphans(self.events, now) + [event]
+        self._write_events()
+        return event
 
+    def save_event(self, event: dict) -> None:
+        self.events = events.upsert(self.events, event)
+        self._write_events()
 
-def start_sync(warehouse, user: str, child: str, base_source: str | None, run_id: str | None, dry_run: bool) -> dict:
-    """Mark orphaned events failed and record this push as in progress, in one write."""
-    now = utcnow()
-    stored = events.fail_orphans(events.from_frame(warehouse.read(events.TABLE, user_id=user)), now)
-    event = events.start_event(user, child, now, base_source, run_id, dry_run)
-    warehouse.replace_partition(events.TABLE, user, events.to_frame(stored + [event]))
-    return event
+    def _write_events(self) -> None:
+        self.warehouse.replace_partition(events.TABLE, self.user, events.to_frame(self.events))
 
+    def managed_parts(self, child: str) -> dict[int, dict]:
+        return {row["part"]: row for row in self.managed if row["child_playlist"] == child}
 
-def save_managed(warehouse, user: str, child: str, rows: dict[int, dict]) -> None:
-    """Make `rows` the managed playlists of one child playlist."""
-    stored = warehouse.read(MANAGED, user_id=user)
-    kept = [r for r in stored.to_dicts() if r["child_playlist"] != child]
-    warehouse.replace_partition(MANAGED, user, pl.DataFrame(kept + list(rows.values()), schema=stored.schema))
+    def save_managed(self, child: str, rows: dict[int, dict]) -> None:
+        """Make `rows` the managed playlists of one child playlist."""
+        self.managed = [r for r in self.managed if r["child_playlist"] != child] + list(rows.values())
+        self.warehouse.replace_partition(MANAGED, self.user, pl.DataFrame(self.managed, schema=self.managed_schema))
 
 
 def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: PushConfig,
-              run_id: str | None = None, log: Callable[[str], None] = print) -> list[dict]:
+              run_id: str | None = None, log: Callable[[str], None] = print,
+              clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> list[dict]:
     """Push every child playlist of one user (`wanted`: as `tracklists` gives them); one sync event
     each. Returns the events."""
-    managed = managed_by_child(warehouse.read(MANAGED, user_id=user))
+    store = SyncStore(warehouse, user)
     finished = []
     for child, tracklist in wanted.items():
         if config.only and child not in config.only:
             continue
-        known = managed.get(child, {})
+        known = store.managed_parts(child)
         recorded_hash = next((row["rule_hash"] for row in known.values()), None)
         policy = PushPolicy(
             dry_run=config.dry_run, force=config.force, verify=config.verify,
-            max_remove_share=config.max_remove_share, max_attempts=config.max_attempts,
+            max_remove_share=config.max_remove_share, max_attempts=config.max_attempts, max_wait_s=config.max_wait_s,
             rule_changed=bool(recorded_hash and tracklist["rule_hash"] and recorded_hash != tracklist["rule_hash"]),
         )
-        event = start_sync(warehouse, user, child, tracklist["base_source"], run_id, config.dry_run)
+        event = store.start(child, tracklist["base_source"], run_id, config.dry_run)
         spent_before = sum(spotify.requests_spent(user).values())
         try:
             result = push_child(spotify, user, child, tracklist["uris"], known, policy, tracklist["rule_hash"],
-                                config.limit_mode, event, lambda rows: save_managed(warehouse, user, child, rows), log)
+                                config.limit_mode, event, lambda rows: store.save_managed(child, rows), log,
+                                clock=clock, sleep=sleep)
             event = result.event
-            if not config.dry_run:
-                save_managed(warehouse, user, child, result.rows)
-        except SpotifyError as error:
-            event = events.finish_event(event, events.FAILED, utcnow(), error=str(error))
+            if not config.dry_run and result.rows != known:
+                store.save_managed(child, result.rows)
+        except Exception as error:  # one failing child playlist never stops the others; the event says why
+            event = events.finish_event(event, events.FAILED, utcnow(), error=f"{type(error).__name__}: {error}")
         event = {**event, "api_requests": sum(spotify.requests_spent(user).values()) - spent_before}
-        save_event(warehouse, user, event)
+        store.save_event(event)
         finished.append(event)
     return finished
 
@@ -376,4 +388,6 @@ def pushed_playlists(context: dg.AssetExecutionContext, config: PushConfig) -> d
     }
     for event in finished:
         metadata.update(events.event_metadata(event))
+    if metadata["failed"]:
+        raise dg.Failure(f"push failed or was refused for: {', '.join(metadata['failed'])}", metadata=metadata)
     return dg.MaterializeResult(metadata=metadata)

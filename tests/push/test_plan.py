@@ -57,7 +57,7 @@ def test_every_small_pair_of_playlists():
     targets = list(lists_up_to(4, ALPHABET))
     for current in currents:
         for target in targets:
-            for options in (PlanOptions(), PlanOptions(can_remove_local=True)):
+            for options in (PlanOptions(), PlanOptions(can_remove_local=True))[: 2 if LOCAL in current else 1]:
                 plan = plan_push(stamped(current), target, options)
                 check_plan(current, target, plan)
                 assert plan.requests <= options.budget(plan.replace_requests)
