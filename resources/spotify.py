@@ -96,6 +96,7 @@ def _install_redaction() -> None:
 
 
 _install_redaction()
+log = logging.getLogger(__name__)
 
 
 # --- pure decisions ---------------------------------------------------------------------------------
@@ -374,11 +375,15 @@ class SpotifyResource(dg.ConfigurableResource):
             step = decide(failure, write=write, attempt=attempt, max_attempts=self.max_get_attempts, refreshed=refreshed,
                           backoff_s=self.backoff_s, max_backoff_s=self.max_backoff_s, max_retry_after_s=self.max_retry_after_s)
             if step.action == "retry":
+                log.warning("Spotify %s for user %s: %s; retry %d in %.1f s", endpoint, user,
+                            failure.status or failure.detail, attempt, step.wait_s)
                 self._sleep(step.wait_s)
             elif step.action == "refresh":
                 refreshed = force_refresh = True
             else:
-                raise self._stop(step, failure, user, endpoint)
+                error = self._stop(step, failure, user, endpoint)
+                log.warning("%s", error)
+                raise error
 
     def _stop(self, step: Step, failure: Failure, user: str, endpoint: str) -> Exception:
         now = self._clock()
@@ -447,10 +452,9 @@ class SpotifyResource(dg.ConfigurableResource):
 
     def capabilities(self, user: str) -> Capabilities:
         """The app's access profile, probed with one request per app per `capabilities_ttl_s`."""
-        now = self._clock()
-        cached = self.ledger.cached_profile(self.app_client_id, now, self.capabilities_ttl_s)
+        cached = self.known_capabilities()
         if cached:
-            return Capabilities(cached)
+            return cached
         try:
             self._get(user, "GET /v1/artists", lambda sp: sp.artists([_PROBE_ARTIST_ID]))
             profile = "extended"
@@ -532,3 +536,16 @@ class SpotifyResource(dg.ConfigurableResource):
     def remaining_today(self) -> int | None:
         """Requests left in today's budget for this developer account (None = unlimited)."""
         return self.ledger.remaining_today(self.app_client_id, self._clock(), self.budget_per_day)
+
+    def spent_today(self, user: str | None = None) -> int:
+        """Quota-counted requests of this developer account today, by every process (optionally one user)."""
+        return self.ledger.spent_today(self.app_client_id, self._clock(), user)
+
+    def now(self) -> float:
+        """The resource's clock in epoch seconds (injectable: tests and simulated days move it)."""
+        return self._clock()
+
+    def known_capabilities(self) -> Capabilities | None:
+        """The app's access profile if probed within the TTL, without sending anything."""
+        profile = self.ledger.cached_profile(self.app_client_id, self._clock(), self.capabilities_ttl_s)
+        return Capabilities(profile) if profile else None

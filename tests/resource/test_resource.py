@@ -28,6 +28,7 @@ def test_liked_songs_page_by_page_follow_next(spotify, sandbox, library):
     newest_first = [s.track_id for s in sorted(library.liked["alice"], key=lambda s: s.added_at, reverse=True)]
     assert ids == newest_first
     assert spotify.requests_spent("alice") == {"GET /v1/me/tracks": 3}  # 120 likes in pages of 50
+    assert spotify.spent_today("alice") == 3 and spotify.spent_today() == 4  # + login's GET /v1/me (user not yet known)
 
 
 def test_playlists_and_items_read_item_in_devmode(spotify):
@@ -127,7 +128,9 @@ def test_no_token_or_a_token_without_scopes_never_prompts(env, clock, sandbox, m
 
 
 def test_capabilities_probe_once_per_app_and_ttl(spotify, sandbox, env, clock):
+    assert spotify.known_capabilities() is None
     assert spotify.capabilities("alice").profile == "devmode"
+    assert spotify.known_capabilities().profile == "devmode"
     assert make_resource(env, clock).capabilities("alice").profile == "devmode"  # another process, same ledger
     assert stats(sandbox)["GET /v1/artists"] == 1
 
