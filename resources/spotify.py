@@ -279,11 +279,11 @@ class SpotifyResource(dg.ConfigurableResource):
     def _conf(self) -> dict:
         if not self._resolved:
             settings = Settings.from_env()
-            env_id, env_secret = app_credentials(settings) if self.client_id is None else (self.client_id, self.client_secret)
+            client_id, client_secret = self._credentials(settings)
             data_dir = self.data_dir or settings.mixtape_data_dir
             self._resolved.update(
-                client_id=env_id,
-                client_secret=env_secret if self.client_secret is None else self.client_secret,
+                client_id=client_id,
+                client_secret=client_secret,
                 api_base=(self.api_base or settings.spotify_api_base).rstrip("/"),
                 accounts_base=(self.accounts_base or settings.spotify_accounts_base).rstrip("/"),
                 redirect_uri=self.redirect_uri or settings.spotify_redirect_uri,
@@ -291,6 +291,15 @@ class SpotifyResource(dg.ConfigurableResource):
                 store=token_store_from_env(data_dir, self.token_store, self.secrets_prefix),
             )
         return self._resolved
+
+    def _credentials(self, settings: Settings) -> tuple[str, str]:
+        if self.client_id and self.client_secret:
+            return self.client_id, self.client_secret
+        env_id, env_secret = app_credentials(settings)
+        if self.client_id in (None, env_id):
+            return env_id, self.client_secret or env_secret
+        raise SpotifyAppRejected(f"client id {self.client_id} is configured without its secret; "
+                                 "set client_secret, e.g. dg.EnvVar('SPOTIFY_CLIENT_SECRET')")
 
     @property
     def ledger(self) -> Ledger:

@@ -162,3 +162,20 @@ def test_artists_in_batches_when_extended(env, monkeypatch, clock):
         assert [a["id"] for a in found] == ids and found[0]["popularity"] == 50
         assert stats(wide).get("GET /v1/artists") == 3  # the probe + two batches (50 + 10)
         assert "GET /v1/artists/{artist_id}" not in stats(wide)
+
+
+def test_app_credentials_come_from_config_then_environment_then_the_sandbox(env, monkeypatch):
+    from resources.spotify import SpotifyResource
+    from resources.spotify_errors import SpotifyAppRejected
+
+    assert SpotifyResource().app_client_id == "mixtape-sandbox"
+    assert SpotifyResource(client_id="cfg", client_secret="x").app_client_id == "cfg"
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", "env-app")
+    monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "env-secret")
+    assert SpotifyResource().app_client_id == "env-app"
+    assert SpotifyResource(client_id="env-app")._conf()["client_secret"] == "env-secret"
+    with pytest.raises(SpotifyAppRejected, match="client id other is configured without its secret"):
+        SpotifyResource(client_id="other").app_client_id
+    monkeypatch.delenv("SPOTIFY_CLIENT_SECRET")
+    with pytest.raises(SpotifyAppRejected, match="SPOTIFY_CLIENT_SECRET is not"):
+        SpotifyResource().app_client_id
