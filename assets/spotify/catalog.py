@@ -1,0 +1,116 @@
+"""The catalog: tracks, albums and artists from the inline objects of liked songs and playlist items."""
+
+import dagster as dg
+import polars as pl
+
+from assets.partitions import spotify_users
+from assets.spend import record_spend, requests_delta
+from assets.spotify.budget import pausable
+from assets.spotify.library import LIKED_SONGS_KEY
+from assets.spotify.parse import artist_detail_row
+from assets.spotify.playlists import PLAYLIST_ITEMS_KEY
+from assets.spotify.sync_plan import OutOfBudget, pages
+from resources.spotify import SpotifyResource
+from resources.warehouse import Warehouse
+
+TRACKS_KEY = dg.AssetKey(["raw", "tracks"])
+ALBUMS_KEY = dg.AssetKey(["raw", "albums"])
+ARTISTS_KEY = dg.AssetKey(["raw", "artists"])
+_SPEC = dict(deps=[LIKED_SONGS_KEY, PLAYLIST_ITEMS_KEY], group_name="spotify",
+             kinds={"spotify", "duckdb", "parquet", "polars"}, metadata={"partition_expr": "user_id"})
+
+
+class CatalogConfig(dg.Config):
+    artist_details: str = "auto"  # auto: batch artist lookups when the app has extended access; always | never
+
+
+def tracks_of(objects: pl.DataFrame) -> pl.DataFrame:
+    return objects.select("track_id", "uri", "name", "album_id", "artist_ids", "artist_names", "duration_ms", "explicit",
+                          "isrc", "track_number", "disc_number", "is_playable", "popularity").sort("track_id")
+
+
+def albums_of(objects: pl.DataFrame) -> pl.DataFrame:
+    albums = objects.filter(pl.col("album_id").is_not_null()).sort("seen_at").unique("album_id", keep="last")
+    return albums.select(
+        "album_id", pl.col("album_name").alias("name"), "album_type",
+        pl.col("album_release_date").alias("release_date"),
+        pl.col("album_release_date_precision").alias("release_date_precision"),
+        pl.col("album_release_date").str.slice(0, 4).cast(pl.Int32, strict=False).alias("release_year"),
+        pl.col("album_label").alias("label"), pl.col("album_total_tracks").alias("total_tracks"),
+        pl.col("album_artist_ids").alias("artist_ids"), pl.col("album_popularity").alias("popularity"),
+    ).sort("album_id")
+
+
+def artists_of(objects: pl.DataFrame, details: pl.DataFrame) -> pl.DataFrame:
+    """Every artist named by a track or album, with the details (genres, popularity) fetched before."""
+    pairs = pl.concat([
+        objects.select(pl.col("artist_ids").alias("id"), pl.col("artist_names").alias("name")),
+        objects.select(pl.col("album_artist_ids").alias("id"), pl.col("album_artist_names").alias("name")),
+    ]).explode("id", "name").drop_nulls("id").unique("id", keep="first").rename({"id": "artist_id"})
+    known = details.select("artist_id", "genres", "popularity", "followers")
+    return pairs.join(known, on="artist_id", how="left").sort("artist_id")
+
+
+def wants_artist_details(config: CatalogConfig, spotify: SpotifyResource, objects: pl.DataFrame) -> bool:
+    """Extended access shows in the inline objects themselves (popularity), so telling costs no request."""
+    if config.artist_details != "auto":
+        return config.artist_details == "always"
+    profile = spotify.ledger.cached_profile(spotify.app_client_id, 0, float("inf"))
+    return profile == "extended" or objects["popularity"].drop_nulls().len() > 0
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(TRACKS_KEY, description="Catalog tracks of the user's library, from the inline track objects.", **_SPEC),
+        dg.AssetSpec(ALBUMS_KEY, description="Albums of the catalog tracks, from the inline album objects.", **_SPEC),
+        dg.AssetSpec(ARTISTS_KEY, description="Artists of the catalog; genres and popularity with extended access.", **_SPEC),
+    ],
+    partitions_def=spotify_users,
+    pool="duckdb_write",
+)
+def catalog(context: dg.AssetExecutionContext, config: CatalogConfig, warehouse: Warehouse, spotify: SpotifyResource):
+    """Tracks, albums and artists as dimension tables: no request in development mode."""
+    user = context.partition_key
+    objects = warehouse.read("raw.track_objects", user)
+    before = spotify.requests_spent(user)
+    detail_columns = ["artist_id", "genres", "popularity", "followers"]
+    details = warehouse.read("raw.artists", user).filter(pl.col("genres").is_not_null()).select(detail_columns)
+    tables = {TRACKS_KEY: tracks_of(objects), ALBUMS_KEY: albums_of(objects)}
+    artists, stopped, minimum = artists_of(objects, details), None, 0
+    if wants_artist_details(config, spotify, objects):
+        missing = artists.filter(pl.col("genres").is_null())["artist_id"].to_list()
+        minimum = pages(len(missing))
+        try:
+            fetched = [artist_detail_row(a) for a in pausable(lambda: spotify.artists(user, missing)) if a] if missing else []
+        except OutOfBudget as stop:
+            fetched, stopped = [], stop.why
+        if fetched:
+            fresh = pl.DataFrame(fetched).select(detail_columns).cast(details.schema)
+            artists = artists_of(objects, pl.concat([details, fresh]))
+    tables[ARTISTS_KEY] = artists
+    spent = requests_delta(before, spotify.requests_spent(user))
+    spend = record_spend(warehouse, context, spent)
+    for key, frame in tables.items():
+        table = ".".join(key.path)
+        old = warehouse.read(table, user).drop("user_id")
+        warehouse.replace_partition(table, user, frame)
+        id_column = frame.columns[0]
+        yield dg.MaterializeResult(asset_key=key, metadata={
+            "dagster/row_count": frame.height,
+            "new": len(set(frame[id_column]) - set(old[id_column])),
+            "removed": len(set(old[id_column]) - set(frame[id_column])),
+            "changed": _changed(old, frame, id_column),
+            **(spend if key == ARTISTS_KEY else {}),
+            "minimum_requests": minimum if key == ARTISTS_KEY else 0,
+            **({"stopped": stopped} if stopped and key == ARTISTS_KEY else {}),
+        })
+
+
+def _changed(old: pl.DataFrame, new: pl.DataFrame, id_column: str) -> int:
+    """Rows whose values differ, among ids in both."""
+    if old.is_empty() or new.is_empty():
+        return 0
+    shared = new.columns
+    both = new.join(old.select(shared).cast(new.schema, strict=False), on=id_column, how="inner", suffix="__old")
+    differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}__old")) for c in shared if c != id_column])
+    return both.filter(differs).height

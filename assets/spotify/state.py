@@ -1,0 +1,136 @@
+"""Sync state in the warehouse: cursors, held liked songs, staged playlist pages, inline track objects.
+
+Thin reads and writes between the warehouse and the plain data of `sync_plan`; no decisions here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+
+import polars as pl
+
+from assets.spotify.sync_plan import ItemsCursor, LikedRow, Saved
+from resources.warehouse import Warehouse
+
+LIKED = "liked_songs"
+ITEMS = "playlist_items"
+PLAYLISTS = "playlists"
+
+
+def now_of(spotify) -> datetime:
+    """Now, as naive UTC, by the Spotify resource's clock (tests move it a day at a time)."""
+    clock = getattr(spotify, "_clock", None) or time.time
+    return datetime.fromtimestamp(clock(), UTC).replace(tzinfo=None)
+
+
+# -- cursors -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cursor:
+    """One row of raw.sync_cursors."""
+
+    source: str
+    key: str = ""
+    snapshot_id: str | None = None
+    next_offset: int | None = None
+    total: int | None = None
+    anchor_track_id: str | None = None
+    anchor_added_at: datetime | None = None
+    pages_done: int | None = None
+    pages_total: int | None = None
+    complete: bool = False
+    last_full_sync_at: datetime | None = None
+    progress: str | None = None
+    updated_at: datetime | None = None
+
+
+def read_cursors(warehouse: Warehouse, user: str) -> dict[tuple[str, str], Cursor]:
+    names = {f.name for f in fields(Cursor)}
+    rows = warehouse.read("raw.sync_cursors", user).to_dicts()
+    return {(r["source"], r["key"]): Cursor(**{k: v for k, v in r.items() if k in names}) for r in rows}
+
+
+def write_cursors(warehouse: Warehouse, user: str, source: str, cursors: list[Cursor]) -> None:
+    """Replace the cursors of one source, keeping the user's others."""
+    kept = [c for c in read_cursors(warehouse, user).values() if c.source != source]
+    rows = [asdict(c) for c in kept + cursors]
+    frame = pl.DataFrame(rows, schema=_CURSOR_SCHEMA) if rows else pl.DataFrame(schema=_CURSOR_SCHEMA)
+    warehouse.replace_partition("raw.sync_cursors", user, frame)
+
+
+_CURSOR_SCHEMA = {
+    "source": pl.String, "key": pl.String, "snapshot_id": pl.String, "next_offset": pl.Int32, "total": pl.Int32,
+    "anchor_track_id": pl.String, "anchor_added_at": pl.Datetime("us"), "pages_done": pl.Int32, "pages_total": pl.Int32,
+    "complete": pl.Boolean, "last_full_sync_at": pl.Datetime("us"), "progress": pl.String, "updated_at": pl.Datetime("us"),
+}
+
+
+# -- liked songs -----------------------------------------------------------------------------------
+
+
+def read_history(warehouse: Warehouse, user: str) -> list[LikedRow]:
+    names = {f.name for f in fields(LikedRow)}
+    return [LikedRow(**{k: v for k, v in r.items() if k in names}) for r in warehouse.read("raw.liked_songs", user).to_dicts()]
+
+
+def write_history(warehouse: Warehouse, user: str, rows: list[LikedRow]) -> int:
+    schema = {"track_id": pl.String, "liked_at": pl.Datetime("us"), "unliked_at": pl.Datetime("us"),
+              "first_liked_at": pl.Datetime("us"), "like_count": pl.Int32, "last_seen_at": pl.Datetime("us"),
+              "position": pl.Int32}
+    return warehouse.replace_partition("raw.liked_songs", user, pl.DataFrame([asdict(r) for r in rows], schema=schema))
+
+
+def read_held_prefix(warehouse: Warehouse, user: str) -> list[Saved]:
+    """The top of Liked Songs kept by an unfinished sync."""
+    frame = warehouse.read("raw.liked_songs_cursor", user).sort("position")
+    return [Saved(r["track_id"], r["added_at"]) for r in frame.iter_rows(named=True)]
+
+
+def write_held_prefix(warehouse: Warehouse, user: str, prefix: list[Saved]) -> None:
+    warehouse.replace_partition("raw.liked_songs_cursor", user, pl.DataFrame(
+        {"position": list(range(len(prefix))), "track_id": [s.track_id for s in prefix],
+         "added_at": [s.added_at for s in prefix]},
+        schema={"position": pl.Int32, "track_id": pl.String, "added_at": pl.Datetime("us")}))
+
+
+# -- inline track objects --------------------------------------------------------------------------
+
+
+def save_track_objects(warehouse: Warehouse, user: str, rows: list[dict], seen_at: datetime) -> int:
+    """Add the track objects seen in this run to the user's, the newest version of each track winning."""
+    rows = [r for r in rows if r]
+    if not rows:
+        return 0
+    fresh = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit(seen_at).alias("seen_at"))
+    old = warehouse.read("raw.track_objects", user).drop("user_id")
+    merged = pl.concat([old, fresh.select(old.columns).cast(old.schema)], how="vertical")
+    merged = merged.unique(subset="track_id", keep="last", maintain_order=True)
+    warehouse.replace_partition("raw.track_objects", user, merged)
+    return fresh.select("track_id").n_unique()
+
+
+# -- playlist items ------------------------------------------------------------------------------
+
+
+def item_cursors(cursors: dict[tuple[str, str], Cursor]) -> dict[str, ItemsCursor]:
+    return {c.key: ItemsCursor(c.key, c.snapshot_id or "", c.next_offset or 0)
+            for c in cursors.values() if c.source == ITEMS and not c.complete}
+
+
+def library_complete(warehouse: Warehouse, user: str) -> bool:
+    """Whether the user's whole library has been read: all liked songs, the playlist listing and the
+    items of every readable playlist at its current snapshot.
+
+    The push and automation call this: a half-synced library never shrinks a playlist.
+    """
+    cursors = read_cursors(warehouse, user)
+    liked, listing = cursors.get((LIKED, "")), cursors.get((PLAYLISTS, ""))
+    if liked is None or not liked.complete or listing is None or not listing.complete:
+        return False
+    behind = warehouse.query(
+        "select count(*) from raw.playlists where user_id = ? and readable "
+        "and items_snapshot_id is distinct from snapshot_id", [user]).item()
+    return behind == 0
