@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 import dagster as dg
 import polars as pl
 
+from assets.automation import PUSH_WHEN_CHANGED
+from assets.marts import asset_key_for_table
 from assets.partitions import spotify_users
 from assets.playlists import sync_events as events
 from assets.playlists.plan import (
@@ -33,6 +35,8 @@ from assets.playlists.plan import (
     plan_push,
     split_parts,
 )
+from assets.spend import record_spend, requests_delta
+from resources.spotify import SpotifyResource
 from resources.spotify_errors import (
     SpotifyError,
     SpotifyNotFound,
@@ -40,10 +44,13 @@ from resources.spotify_errors import (
     SpotifyUnavailable,
     SpotifyWriteUncertain,
 )
+from resources.warehouse import Warehouse
 
 MARKER = "· managed by mixtape"
 MANAGED = "ops.managed_playlists"
 TRACKLISTS = "marts.child_playlist_tracks"
+# The push's record is its sync events: keyed by that table, so marts over it follow in the lineage.
+PUSH_KEY = dg.AssetKey(["ops", "sync_events"])
 # Errors after which the playlist may or may not hold the write: re-read and re-plan, never re-send.
 UNCERTAIN = (SpotifyWriteUncertain, SpotifyRateLimited, SpotifyUnavailable)
 
@@ -365,26 +372,28 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
 
 
 @dg.asset(
+    key=PUSH_KEY,
     partitions_def=spotify_users,
     group_name="playlists",
     kinds={"spotify", "duckdb"},
     pool="duckdb_write",
-    deps=[dg.AssetKey(["child_playlist_tracks"])],
-    required_resource_keys={"spotify", "warehouse"},
+    deps=[asset_key_for_table(TRACKLISTS)],
+    automation_condition=PUSH_WHEN_CHANGED,
 )
-def pushed_playlists(context: dg.AssetExecutionContext, config: PushConfig) -> dg.MaterializeResult:
+def push_playlists(context: dg.AssetExecutionContext, config: PushConfig, spotify: SpotifyResource,
+                     warehouse: Warehouse) -> dg.MaterializeResult:
     """Makes each managed Spotify playlist equal its child-playlist tracklist with the fewest writes."""
     user = context.partition_key
-    spotify, warehouse = context.resources.spotify, context.resources.warehouse
+    before = spotify.requests_spent(user)
     wanted = tracklists(warehouse.read(TRACKLISTS, user_id=user))
-    finished = push_user(spotify, warehouse, user, wanted, config, context.run_id, context.log.info)
+    finished = push_user(spotify, warehouse, user, wanted, config, context.run.run_id, context.log.info)
     metadata: dict = {
         "dagster/row_count": len(finished),
         "write_requests": sum(e["write_requests"] for e in finished),
-        "api_requests": sum(e["api_requests"] for e in finished),
         "requests_saved": sum(e["requests_saved"] for e in finished),
         "failed": [e["child_playlist"] for e in finished if e["status"] == events.FAILED],
         "dry_run": config.dry_run,
+        **record_spend(warehouse, context, requests_delta(before, spotify.requests_spent(user))),
     }
     for event in finished:
         metadata.update(events.event_metadata(event))
