@@ -58,8 +58,8 @@ def _text_test(value: pl.Expr, c: Condition) -> pl.Expr:
 def _compare(value: pl.Expr, op: str, operand) -> pl.Expr:
     if op == "between":
         return (value >= operand[0]) & (value <= operand[1])
-    if op == "in":
-        return value.is_in(list(operand))
+    if op == "in":  # equality per value: the list may mix ints and floats
+        return pl.any_horizontal([value == v for v in operand])
     return {"is": value.__eq__, "gt": value.__gt__, "gte": value.__ge__, "lt": value.__lt__,
             "lte": value.__le__}[op](operand)
 

@@ -21,8 +21,9 @@ def nearest(word: Any, choices: Iterable[str]) -> str | None:
     """The closest valid name to a misspelt one, if any is close enough."""
     if not isinstance(word, str):
         return None
-    found = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.5)
-    return found[0] if found else None
+    by_lower = {choice.lower(): choice for choice in choices}
+    found = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.5)
+    return by_lower[found[0]] if found else None
 
 
 @dataclass(frozen=True)

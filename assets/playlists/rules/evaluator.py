@@ -54,8 +54,8 @@ def evaluate(features: pl.DataFrame, playlists: list[ChildPlaylist], *, user_id:
             [selection_expr(p, uris, now).alias(f"m{i}") for i, p in enumerate(level)]).collect()
         for i, p in enumerate(level):
             tracklists[p.name] = _tracklist(features.filter(masks[f"m{i}"]), p, now)
-    tables = [t.select(pl.lit(user_id).alias("user_id"), pl.lit(name).alias("child_playlist"), pl.all())
-              for name, t in tracklists.items()]
+    tables = [tracklists[p.name].select(pl.lit(user_id).alias("user_id"), pl.lit(p.name).alias("child_playlist"),
+                                        pl.all()) for p in usable]
     tracks = pl.concat(tables) if tables else pl.DataFrame(schema=OUTPUT_SCHEMA)
     return Evaluation(tracks.select(list(OUTPUT_SCHEMA)).cast(OUTPUT_SCHEMA), errors)
 

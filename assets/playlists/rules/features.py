@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from assets.normalise import normalise
+
 FEATURES_SCHEMA: dict[str, pl.DataType] = {
     "user_id": pl.String,
     "track_id": pl.String,  # null for local files
@@ -40,8 +42,10 @@ FEATURES_SCHEMA: dict[str, pl.DataType] = {
 
 
 def features_frame(rows: list[dict]) -> pl.DataFrame:
-    """A features frame from row dicts (tests, benchmarks); missing columns are null."""
-    return pl.DataFrame([{k: r.get(k) for k in FEATURES_SCHEMA} for r in rows], schema=FEATURES_SCHEMA)
+    """A features frame from row dicts (tests, benchmarks); missing columns are null, missing keys computed."""
+    keyed = [{**r, "title_key": r.get("title_key") or normalise(r.get("title")),
+              "artist_key": r.get("artist_key") or normalise(r.get("artist"))} for r in rows]
+    return pl.DataFrame([{k: r.get(k) for k in FEATURES_SCHEMA} for r in keyed], schema=FEATURES_SCHEMA)
 
 
 def conform(frame: pl.DataFrame) -> pl.DataFrame:
