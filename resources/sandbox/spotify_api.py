@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
 import re
 import struct
@@ -122,6 +123,38 @@ def apply_fields(value: Any, spec: dict | None) -> Any:
     if spec["keep"]:
         return {k: apply_fields(value[k], sub) for k, sub in spec["keep"].items() if k in value}
     return {k: v for k, v in value.items() if k not in spec["drop"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pre-encoded JSON: a sync pages 50,000 liked songs; encoding each track once, not on every page,
+# is what keeps that at a few seconds.
+
+
+@dataclass(frozen=True)
+class Raw:
+    """JSON text to splice into a response as it is."""
+
+    text: str
+
+
+RAW_MARK = re.compile(r'"\\u0000(\d+)\\u0000"')
+
+
+def dumps(obj: Any) -> str:
+    pieces: list[str] = []
+
+    def mark(value: Any) -> str:
+        if not isinstance(value, Raw):
+            raise TypeError(f"not JSON: {type(value).__name__}")
+        pieces.append(value.text)
+        return f"\x00{len(pieces) - 1}\x00"
+
+    text = json.dumps(obj, default=mark)
+    return RAW_MARK.sub(lambda found: pieces[int(found.group(1))], text) if pieces else text
+
+
+def json_response(status: int, obj: Any) -> Response:
+    return Response(status, dumps(obj).encode(), {"Content-Type": "application/json; charset=utf-8"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -504,9 +537,8 @@ class SpotifyService:
         elif v.extended:
             obj["available_markets"] = list(MARKETS) if playable else []
 
-    def track_simple(self, v: View, track) -> dict:
+    def track_scalars(self, v: View, track) -> dict:
         obj = {
-            "artists": [self.artist_simple(v, a) for a in track.artist_ids],
             "disc_number": track.disc_number,
             "duration_ms": track.duration_ms,
             "explicit": track.explicit,
@@ -523,16 +555,38 @@ class SpotifyService:
         self._playability(v, obj, track.is_playable)
         return obj
 
+    def track_simple(self, v: View, track) -> dict:
+        return {"artists": [self.artist_simple(v, a) for a in track.artist_ids], **self.track_scalars(v, track)}
+
+    def track_full_scalars(self, v: View, track) -> dict:
+        obj = self.track_scalars(v, track)
+        obj["external_ids"] = {"isrc": track.isrc} if track.isrc else {}
+        if v.extended:
+            obj["popularity"] = track.popularity or 0
+        return obj
+
     def track_full(self, v: View, track_id: str) -> dict:
-        def build() -> dict:
+        track = self.tracks[track_id]
+        return {"album": self.album_simple(v, track.album_id), "artists": [self.artist_simple(v, a) for a in track.artist_ids],
+                **self.track_full_scalars(v, track)}
+
+    def track_raw(self, v: View, track_id: str) -> Raw:
+        """track_full as JSON text, assembled from the album's and artists' cached text."""
+        key = ("track_raw", track_id, v.base, v.extended, v.market)
+        found = self.cache.get(key)
+        if found is None:
             track = self.tracks[track_id]
-            obj = self.track_simple(v, track)
-            obj["album"] = self.album_simple(v, track.album_id)
-            obj["external_ids"] = {"isrc": track.isrc} if track.isrc else {}
-            if v.extended:
-                obj["popularity"] = track.popularity or 0
-            return obj
-        return self._cached(("track", track_id, v.base, v.extended, v.market), build)
+            album = self._cached_json(("album_json", track.album_id, v.base, v.extended, v.market), lambda: self.album_simple(v, track.album_id))
+            artists = ", ".join(self._cached_json(("artist_json", a, v.base), lambda a=a: self.artist_simple(v, a)) for a in track.artist_ids)
+            text = f'{{"album": {album}, "artists": [{artists}], {json.dumps(self.track_full_scalars(v, track))[1:]}'
+            found = self.cache[key] = Raw(text)
+        return found
+
+    def _cached_json(self, key: tuple, build: Callable[[], dict]) -> str:
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = json.dumps(build())
+        return found
 
     def local_track(self, v: View, item: PlaylistItem) -> dict:
         local = item.local
@@ -596,12 +650,13 @@ class SpotifyService:
             }
         return self._cached(("episode", episode_id, v.base), build)
 
-    def playlist_entry(self, v: View, item: PlaylistItem) -> dict:
+    def playlist_entry(self, v: View, item: PlaylistItem, raw: bool = False) -> dict:
+        """One playlist entry; `raw` gives tracks as pre-encoded JSON (not for the fields filter)."""
         added_by = self.user_object(v, item.added_by) if item.added_by else None
         if item.unavailable:
             content, added_by = None, self.empty_user(v)
         elif item.track_id:
-            content = self.track_full(v, item.track_id)
+            content = self.track_raw(v, item.track_id) if raw else self.track_full(v, item.track_id)
         elif item.episode_id:
             content = self.episode(v, item.episode_id) if v.episodes else None
         else:
@@ -613,8 +668,9 @@ class SpotifyService:
             entry["video_thumbnail"] = {"url": None}
         return entry
 
-    def items_page(self, v: View, playlist: Playlist, path: str, query: dict[str, str], offset: int, limit: int) -> dict:
-        entries = [self.playlist_entry(v, item) for item in playlist.items[offset:offset + limit]]
+    def items_page(self, v: View, playlist: Playlist, path: str, query: dict[str, str], offset: int, limit: int,
+                   raw: bool = False) -> dict:
+        entries = [self.playlist_entry(v, item, raw) for item in playlist.items[offset:offset + limit]]
         return paging(v.base, path, query, offset, limit, len(playlist.items), entries)
 
     def playlist_simple(self, v: View, playlist: Playlist) -> dict:
@@ -711,8 +767,8 @@ class SpotifyService:
         limit, offset = parse_limit(request.query, 20, 50), parse_offset(request.query)
         v = self._view(request)
         saved = self.liked.get(user, [])
-        items = [{"added_at": s.added_at, "track": self.track_full(v, s.track_id)} for s in saved[offset:offset + limit]]
-        return Response(200, paging(v.base, "/v1/me/tracks", request.query, offset, limit, len(saved), items))
+        items = [{"added_at": s.added_at, "track": self.track_raw(v, s.track_id)} for s in saved[offset:offset + limit]]
+        return json_response(200, paging(v.base, "/v1/me/tracks", request.query, offset, limit, len(saved), items))
 
     def visible_playlists(self, user: str) -> list[Playlist]:
         return [p for p in self.world.library.playlists if user == p.owner or user in p.collaborators or user in p.followers]
@@ -738,8 +794,8 @@ class SpotifyService:
         limit, offset = parse_limit(request.query, 20, maximum), parse_offset(request.query)
         fields = self.fields(request)
         v = self._view(request, self.wants_episodes(request))
-        page = self.items_page(v, playlist, request.path.rstrip("/"), request.query, offset, limit)
-        return Response(200, apply_fields(page, fields))
+        page = self.items_page(v, playlist, request.path.rstrip("/"), request.query, offset, limit, raw=fields is None)
+        return json_response(200, apply_fields(page, fields))
 
     def get_items(self, request: Request) -> Response:
         return self._items(request, 50)
