@@ -17,6 +17,7 @@ from pydantic import Field
 
 from assets.enrich.cache import DEFAULT_TTLS, ERROR, Ttl, coverage, fetch_all, keys_to_fetch, merge
 from assets.normalise import normalise
+from assets.spend import record_spend
 from resources.http import JsonApi, ServiceError
 from resources.warehouse import Warehouse
 
@@ -80,19 +81,11 @@ def refresh_cache(
     rows = merge(cached, fetched, source)
     if fetched:
         warehouse.replace_table(table, pl.from_dicts(list(rows.values()), schema=frame.schema))
-    record_requests(warehouse, api, context.run.run_id, context.asset_key.to_user_string(), now)
-    return dg.MaterializeResult(metadata=report(rows, wanted, fetched, api, source))
+    spent = record_spend(warehouse, context, dict(sorted(api.calls.items())), service=api.service)  # shared: no user
+    return dg.MaterializeResult(metadata={**report(rows, wanted, fetched, api), **spent})
 
 
-def record_requests(warehouse: Warehouse, api: JsonApi, run_id: str, asset: str, now: datetime) -> None:
-    """One `ops.api_requests` row per endpoint this run called (shared lookups: no user)."""
-    rows = [{"service": api.service, "endpoint": endpoint, "user_id": None, "run_id": run_id, "asset": asset,
-             "requests": n, "recorded_at": now} for endpoint, n in sorted(api.calls.items())]
-    if rows:
-        warehouse.append("ops.api_requests", pl.DataFrame(rows, schema_overrides={"user_id": pl.String}))
-
-
-def report(rows: dict, wanted: list, fetched: list, api: JsonApi, source: str) -> dict[str, Any]:
+def report(rows: dict, wanted: list, fetched: list, api: JsonApi) -> dict[str, Any]:
     cover = coverage(rows[k] for k in wanted if k in rows)
     errors = [f"{f.key}: {f.error}" for f in fetched if f.status == ERROR][:5]
     return {
@@ -100,8 +93,6 @@ def report(rows: dict, wanted: list, fetched: list, api: JsonApi, source: str) -
         "keys_wanted": len(wanted),
         "keys_fetched": len(fetched),
         **{f"coverage_{name}": value for name, value in cover.items()},
-        f"{source}_requests": api.requests_sent,
-        "requests_by_endpoint": dg.MetadataValue.json(dict(api.calls)),
         "rate_limit_wait_s": round(api.waited_s, 3),
         "errors_sample": dg.MetadataValue.md("\n".join(f"- {e}" for e in errors) or "none"),
     }

@@ -45,6 +45,8 @@ def test_first_run_asks_each_distinct_key_once(sandbox, warehouse):
     lookups = warehouse.query("select lookup_key from musicbrainz_recordings order by 1")["lookup_key"].to_list()
     assert lookups == ["nobody known|home demo", "nobody known|lost song"]
     assert stats["violations"] == {}
+    recorded = dict(warehouse.query("select service, sum(requests)::int from api_requests group by all").rows())
+    assert recorded == {s: n for s, n in stats["by_service"].items() if n}
     deezer = metadata(result, "deezer_tracks")
     assert (deezer["coverage_hit"], deezer["coverage_miss"], deezer["coverage_error"]) == (4, 1, 0)
     assert deezer["coverage_hit_share"] == 0.8 and deezer["deezer_requests"] == DISTINCT_ISRCS
