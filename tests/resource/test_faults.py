@@ -160,3 +160,12 @@ def test_a_failing_token_endpoint_is_retried_before_a_write(spotify, sandbox, cl
     assert stats(sandbox)["POST /api/token"] == 3  # login, the failed refresh, the good one
     assert stats(sandbox)[ADD] == 1
 
+
+
+def test_a_401_on_a_write_refreshes_and_sends_again_because_401_is_refused_unread(spotify, sandbox):
+    fault(sandbox, ADD, 401)
+
+    spotify.add_items("alice", "plAlice", ["spotify:track:tr97"])
+
+    assert stats(sandbox)[ADD] == 2 and stats(sandbox)["POST /api/token"] == 2
+    assert [i["track_id"] for i in _playlist_items(sandbox, "plAlice")].count("tr97") == 1
