@@ -473,8 +473,7 @@ class SpotifyResource(dg.ConfigurableResource):
         return Capabilities(profile)
 
     def artists(self, user: str, ids: list[str], one_by_one: bool = False) -> list[dict | None]:
-        """Full artist objects: batches of 50 where the app has them; in devmode one request per
-        artist only when `one_by_one` is asked, else SpotifyForbidden."""
+        """Full artist objects: batches of 50 when extended; in devmode one request each only if `one_by_one`, else SpotifyForbidden."""
         if self.capabilities(user).batch_endpoints:
             found: list[dict | None] = []
             for batch in chunks(list(ids), 50):
