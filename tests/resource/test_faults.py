@@ -169,3 +169,20 @@ def test_a_401_on_a_write_refreshes_and_sends_again_because_401_is_refused_unrea
 
     assert stats(sandbox)[ADD] == 2 and stats(sandbox)["POST /api/token"] == 2
     assert [i["track_id"] for i in _playlist_items(sandbox, "plAlice")].count("tr97") == 1
+
+
+def test_the_sandbox_rate_limit_is_waited_out_without_violations(env, monkeypatch, clock):
+    with start_sandbox(make_library(liked=400), rate_limit_per_30s=3) as limited:
+        monkeypatch.setenv("SPOTIFY_API_BASE", limited.url)
+        monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", limited.url)
+        assert run_login() == 0
+        clock.sandbox = limited
+        spotify = make_resource(env, clock)
+
+        pages = list(spotify.pages("alice", spotify.saved_tracks_page("alice", 0)))
+
+        assert sum(len(p["items"]) for p in pages) == 400
+        assert clock.slept and all(0 < wait <= 30 for wait in clock.slept)
+        answer = requests.get(f"{limited.url}/_sandbox/stats", timeout=5).json()
+        assert answer["violations"] == {}
+        assert answer["requests"][LIKED] == 8 + len(clock.slept)  # each refusal costs one request
