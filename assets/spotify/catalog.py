@@ -9,6 +9,7 @@ from assets.spotify.budget import pausable
 from assets.spotify.library import LIKED_SONGS_KEY
 from assets.spotify.parse import artist_detail_row
 from assets.spotify.playlists import PLAYLIST_ITEMS_KEY
+from assets.spotify.state import read_tables, same_rows
 from assets.spotify.sync_plan import OutOfBudget, pages
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
@@ -71,11 +72,12 @@ def wants_artist_details(config: CatalogConfig, spotify: SpotifyResource, object
 def catalog(context: dg.AssetExecutionContext, config: CatalogConfig, warehouse: Warehouse, spotify: SpotifyResource):
     """Tracks, albums and artists as dimension tables: no request in development mode."""
     user = context.partition_key
-    objects = warehouse.read("raw.track_objects", user)
+    tables = read_tables(warehouse, user, ["raw.track_objects", "raw.tracks", "raw.albums", "raw.artists"])
+    objects = tables["raw.track_objects"]
     before = spotify.requests_spent(user)
     detail_columns = ["artist_id", "genres", "popularity", "followers"]
-    details = warehouse.read("raw.artists", user).filter(pl.col("genres").is_not_null()).select(detail_columns)
-    tables = {TRACKS_KEY: tracks_of(objects), ALBUMS_KEY: albums_of(objects)}
+    details = tables["raw.artists"].filter(pl.col("genres").is_not_null()).select(detail_columns)
+    built = {TRACKS_KEY: tracks_of(objects), ALBUMS_KEY: albums_of(objects)}
     artists, stopped, minimum = artists_of(objects, details), None, 0
     if wants_artist_details(config, spotify, objects):
         missing = artists.filter(pl.col("genres").is_null())["artist_id"].to_list()
@@ -87,13 +89,14 @@ def catalog(context: dg.AssetExecutionContext, config: CatalogConfig, warehouse:
         if fetched:
             fresh = pl.DataFrame(fetched).select(detail_columns).cast(details.schema)
             artists = artists_of(objects, pl.concat([details, fresh]))
-    tables[ARTISTS_KEY] = artists
+    built[ARTISTS_KEY] = artists
     spent = requests_delta(before, spotify.requests_spent(user))
     spend = record_spend(warehouse, context, spent)
-    for key, frame in tables.items():
+    for key, frame in built.items():
         table = ".".join(key.path)
-        old = warehouse.read(table, user).drop("user_id")
-        warehouse.replace_partition(table, user, frame)
+        old = tables[table].drop("user_id")
+        if not same_rows(old, frame):
+            warehouse.replace_partition(table, user, frame)
         id_column = frame.columns[0]
         yield dg.MaterializeResult(asset_key=key, metadata={
             "dagster/row_count": frame.height,

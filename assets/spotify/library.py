@@ -9,7 +9,7 @@ from assets.spend import record_spend, requests_delta
 from assets.spotify.budget import allowance, pausable
 from assets.spotify.parse import item_of, saved_entry, track_object_row
 from assets.spotify.state import (
-    LIKED, Cursor, now_of, read_cursors, read_held_prefix, read_history, save_track_objects, write_cursors,
+    LIKED, Cursor, cursors_of, held_prefix_of, history_of, now_of, read_tables, save_track_objects, write_cursors,
     write_held_prefix, write_history,
 )
 from assets.spotify.sync_plan import (
@@ -47,10 +47,13 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
     """The user's liked songs with their history (liked_at, unliked_at, re-likes), read incrementally."""
     user = context.partition_key
     now = now_of(spotify)
-    cursor = read_cursors(warehouse, user).get((LIKED, "")) or Cursor(LIKED)
-    history = read_history(warehouse, user)
+    tables = read_tables(warehouse, user, ["raw.sync_cursors", "raw.liked_songs", "raw.liked_songs_cursor",
+                                           "raw.track_objects"])
+    cursors = cursors_of(tables["raw.sync_cursors"])
+    cursor = cursors.get((LIKED, "")) or Cursor(LIKED)
+    history = history_of(tables["raw.liked_songs"])
     unfinished = cursor.total is not None and not cursor.complete
-    prefix = read_held_prefix(warehouse, user) if unfinished else held_library(history)
+    prefix = held_prefix_of(tables["raw.liked_songs_cursor"]) if unfinished else held_library(history)
     old_total = cursor.total if cursor.total is not None else len(prefix)
     full = not unfinished and needs_full_resync(cursor.last_full_sync_at, now,
                                                 timedelta(days=config.full_sync_ttl_days), config.force_full_sync)
@@ -59,8 +62,9 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
     objects: list[dict] = []
     result = sync_liked(prefix, old_total, _fetcher(spotify, user, objects),
                         allowance=allowance(context, spotify, warehouse, user), full=full)
-    save_track_objects(warehouse, user, objects, now)
-    counts = _save(warehouse, user, result, history, cursor, now, spotify)
+    save_track_objects(warehouse, user, objects, now, tables["raw.track_objects"])
+    counts = _save(warehouse, user, result, history, cursors, now, spotify.budget_per_day,
+                   had_prefix=not tables["raw.liked_songs_cursor"].is_empty())
     spent = requests_delta(before, spotify.requests_spent(user))
     return dg.MaterializeResult(metadata={
         **counts,
@@ -74,12 +78,16 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
     })
 
 
-def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, cursor: Cursor, now, spotify) -> dict:
+def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, cursors, now, per_day: int | None,
+          had_prefix: bool) -> dict:
     """Write history (when the whole library is known) or the held prefix (when not), and the cursor."""
+    cursor = cursors.get((LIKED, "")) or Cursor(LIKED)
     if result.complete:
         rows, merged = merge_liked(history, result.prefix, now)
-        write_history(warehouse, user, rows)
-        write_held_prefix(warehouse, user, [])
+        if merged.changed or len(rows) != len(history):
+            write_history(warehouse, user, rows)
+        if had_prefix:
+            write_held_prefix(warehouse, user, [])
         if result.mode == "full":
             cursor.last_full_sync_at = now
         counts = {"dagster/row_count": len(rows), "liked": len(result.prefix), "new": merged.new,
@@ -87,7 +95,6 @@ def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, curso
     else:
         write_held_prefix(warehouse, user, result.prefix)
         counts = {"dagster/row_count": len(history), "held_so_far": len(result.prefix), "new": 0, "relikes": 0, "removed": 0}
-    per_day = spotify.budget_per_day
     progress = sync_progress(result.pages_done, result.pages_total, per_day, now.date())
     newest = result.prefix[0] if result.prefix else None
     cursor.total, cursor.next_offset = result.total, None if result.complete else len(result.prefix)
@@ -95,5 +102,5 @@ def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, curso
     cursor.anchor_added_at = newest.added_at if newest else None
     cursor.pages_done, cursor.pages_total = result.pages_done, result.pages_total
     cursor.complete, cursor.progress, cursor.updated_at = result.complete, progress.describe(), now
-    write_cursors(warehouse, user, LIKED, [cursor])
+    write_cursors(warehouse, user, LIKED, [cursor], cursors)
     return counts

@@ -11,7 +11,8 @@ from assets.spotify.budget import allowance, pausable
 from assets.spotify.library import LIKED_SONGS_KEY
 from assets.spotify.parse import item_of, playlist_item_row, playlist_listing, playlist_row, track_object_row
 from assets.spotify.state import (
-    ITEMS, PLAYLISTS, Cursor, item_cursors, now_of, read_cursors, save_track_objects, write_cursors,
+    ITEMS, PLAYLISTS, Cursor, cursors_of, item_cursors, now_of, read_tables, same_rows, save_track_objects,
+    write_cursors,
 )
 from assets.spotify.sync_plan import (
     PAGE, ItemsRead, OutOfBudget, pages, plan_playlists, sync_progress, unreadable_reason,
@@ -27,10 +28,6 @@ KINDS = {"spotify", "duckdb", "parquet", "polars"}
 
 class PlaylistItemsConfig(dg.Config):
     force_reread: bool = False
-
-
-def _managed_ids(warehouse: Warehouse, user: str) -> set[str]:
-    return set(warehouse.query("select playlist_id from ops.managed_playlists where user_id = ?", [user])["playlist_id"])
 
 
 def _can_read_any(spotify: SpotifyResource) -> bool:
@@ -60,9 +57,10 @@ def playlists(context: dg.AssetExecutionContext, warehouse: Warehouse, spotify: 
         spent = requests_delta(before, spotify.requests_spent(user))
         return dg.MaterializeResult(metadata={**record_spend(warehouse, context, spent), "stopped": stop.why,
                                               "complete": False})
-    old = warehouse.read("raw.playlists", user)
+    tables = read_tables(warehouse, user, ["raw.playlists", "ops.managed_playlists", "raw.sync_cursors"])
+    old = tables["raw.playlists"]
     read_at = dict(zip(old["playlist_id"], old["items_snapshot_id"]))
-    managed, can_read_any = _managed_ids(warehouse, user), _can_read_any(spotify)
+    managed, can_read_any = set(tables["ops.managed_playlists"]["playlist_id"]), _can_read_any(spotify)
     rows = []
     for position, obj in enumerate(objects):
         row = playlist_row(obj, position)
@@ -73,7 +71,8 @@ def playlists(context: dg.AssetExecutionContext, warehouse: Warehouse, spotify: 
                          infer_schema_length=None) if rows else old.drop("user_id").clear()
     warehouse.replace_partition("raw.playlists", user, frame)
     write_cursors(warehouse, user, PLAYLISTS, [Cursor(PLAYLISTS, total=len(rows), pages_done=pages(len(rows)),
-                                                      pages_total=pages(len(rows)), complete=True, updated_at=now)])
+                                                      pages_total=pages(len(rows)), complete=True, updated_at=now)],
+                  cursors_of(tables["raw.sync_cursors"]))
     spent = requests_delta(before, spotify.requests_spent(user))
     old_snapshots = dict(zip(old["playlist_id"], old["snapshot_id"]))
     new_snapshots = {r["playlist_id"]: r["snapshot_id"] for r in rows}
@@ -128,20 +127,23 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
     """Every entry of the user's readable playlists, faithfully; re-read only where the snapshot changed."""
     user = context.partition_key
     now = now_of(spotify)
-    listed = warehouse.read("raw.playlists", user)
+    tables = read_tables(warehouse, user, ["raw.playlists", "raw.playlist_items", "raw.playlist_items_staging",
+                                           "raw.sync_cursors", "raw.track_objects"])
+    listed = tables["raw.playlists"]
     listings = [playlist_listing({"id": r["playlist_id"], "snapshot_id": r["snapshot_id"], "owner": {"id": r["owner_id"]},
                                   "collaborative": r["collaborative"], "items": {"total": r["items_total"]}})
                 for r in listed.iter_rows(named=True)]
     read_snapshots = {r["playlist_id"]: r["items_snapshot_id"] for r in listed.iter_rows(named=True) if r["items_snapshot_id"]}
-    old_items = warehouse.read("raw.playlist_items", user)
+    old_items = tables["raw.playlist_items"]
     read_snapshots.update({p: "" for p in set(old_items["playlist_id"]) - set(read_snapshots)})  # items held, snapshot unknown
-    cursors = read_cursors(warehouse, user)
+    cursors = cursors_of(tables["raw.sync_cursors"])
     plan = plan_playlists(user, listings, read_snapshots, item_cursors(cursors), _can_read_any(spotify), config.force_reread)
 
     before = spotify.requests_spent(user)
-    run = _read_items(spotify, user, plan.reads, warehouse, allowance(context, spotify, warehouse, user))
-    counts = _save_items(warehouse, user, listed, old_items, plan, run, now, spotify.budget_per_day)
-    save_track_objects(warehouse, user, run.objects, now)
+    run = _read_items(spotify, user, plan.reads, tables["raw.playlist_items_staging"],
+                      allowance(context, spotify, warehouse, user))
+    counts = _save_items(warehouse, user, tables, plan, run, cursors, now, spotify.budget_per_day)
+    save_track_objects(warehouse, user, run.objects, now, tables["raw.track_objects"])
     spent = requests_delta(before, spotify.requests_spent(user))
     return dg.MaterializeResult(metadata={
         **counts,
@@ -155,21 +157,19 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
     })
 
 
-def _staged(warehouse: Warehouse, user: str, read: ItemsRead) -> list[dict]:
+def _staged(staging: pl.DataFrame, read: ItemsRead) -> list[dict]:
     """Rows already fetched for a read that resumes part-way."""
     if read.offset == 0:
         return []
-    frame = warehouse.query("select * exclude (user_id, playlist_id, snapshot_id) from raw.playlist_items_staging "
-                            "where user_id = ? and playlist_id = ? and snapshot_id = ? order by position",
-                            [user, read.playlist_id, read.snapshot_id])
-    return frame.to_dicts()
+    mine = staging.filter((pl.col("playlist_id") == read.playlist_id) & (pl.col("snapshot_id") == read.snapshot_id))
+    return mine.sort("position").drop("user_id", "playlist_id", "snapshot_id").to_dicts()
 
 
-def _read_items(spotify: SpotifyResource, user: str, reads: list[ItemsRead], warehouse: Warehouse,
+def _read_items(spotify: SpotifyResource, user: str, reads: list[ItemsRead], staging: pl.DataFrame,
                 budget: int | None) -> ItemsRun:
     run, spent = ItemsRun(), 0
     for read in reads:
-        rows, offset, total = _staged(warehouse, user, read), read.offset, read.items_total
+        rows, offset, total = _staged(staging, read), read.offset, read.items_total
         try:
             while offset < total:
                 if budget is not None and spent >= budget:
@@ -185,7 +185,7 @@ def _read_items(spotify: SpotifyResource, user: str, reads: list[ItemsRead], war
             run.partial[read.playlist_id] = (ItemsRead(read.playlist_id, read.snapshot_id, offset, total), rows)
             run.stopped = stop.why
             for later in reads[reads.index(read) + 1:]:
-                run.partial[later.playlist_id] = (later, _staged(warehouse, user, later))
+                run.partial[later.playlist_id] = (later, _staged(staging, later))
             break
         except (SpotifyForbidden, SpotifyNotFound) as refused:
             run.unreadable[read.playlist_id] = str(refused)
@@ -204,22 +204,25 @@ def _frame(rows_by_playlist: dict[str, list[dict]], extra: dict[str, dict] | Non
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
 
 
-def _save_items(warehouse: Warehouse, user: str, listed: pl.DataFrame, old_items: pl.DataFrame, plan, run: ItemsRun,
+def _save_items(warehouse: Warehouse, user: str, tables: dict[str, pl.DataFrame], plan, run: ItemsRun, cursors,
                 now, per_day: int | None) -> dict:
     """Replace the items of re-read playlists, drop those of gone or unreadable ones, keep partial pages."""
+    listed, old_items, old_staging = tables["raw.playlists"], tables["raw.playlist_items"], tables["raw.playlist_items_staging"]
     readable_now = {r["playlist_id"] for r in listed.iter_rows(named=True) if r["readable"]} - set(run.unreadable)
     replaced = set(run.rows)
     kept = old_items.filter(pl.col("playlist_id").is_in(readable_now) & ~pl.col("playlist_id").is_in(replaced))
     fresh = _frame(run.rows)
     items = pl.concat([kept.drop("user_id"), fresh.select(kept.drop("user_id").columns).cast(kept.drop("user_id").schema)]) \
         if not fresh.is_empty() else kept.drop("user_id")
-    warehouse.replace_partition("raw.playlist_items", user, items)
+    if not same_rows(old_items.drop("user_id"), items):
+        warehouse.replace_partition("raw.playlist_items", user, items)
 
     snapshots = {pid: read.snapshot_id for pid, (read, _) in run.partial.items()}
     staging = _frame({pid: rows for pid, (_, rows) in run.partial.items()},
                      {pid: {"snapshot_id": s} for pid, s in snapshots.items()})
-    warehouse.replace_partition("raw.playlist_items_staging", user, staging if not staging.is_empty()
-                                else warehouse.read("raw.playlist_items_staging", user).drop("user_id").clear())
+    if not (staging.is_empty() and old_staging.is_empty()):
+        warehouse.replace_partition("raw.playlist_items_staging", user,
+                                    staging if not staging.is_empty() else old_staging.drop("user_id").clear())
 
     read_snapshot = {r.playlist_id: r.snapshot_id for r in plan.reads if r.playlist_id in replaced}
     playlists = listed.drop("user_id").with_columns(
@@ -229,15 +232,17 @@ def _save_items(warehouse: Warehouse, user: str, listed: pl.DataFrame, old_items
         pl.col("playlist_id").replace_strict(run.unreadable, default=pl.col("unreadable_reason"), return_dtype=pl.String)
         .alias("unreadable_reason"),
     )
-    warehouse.replace_partition("raw.playlists", user, playlists)
+    if not same_rows(listed.drop("user_id"), playlists):
+        warehouse.replace_partition("raw.playlists", user, playlists)
 
-    cursors = []
+    new_cursors = []
     for pid, (read, rows) in run.partial.items():
         progress = sync_progress(pages(read.offset), pages(read.items_total), per_day, now.date())
-        cursors.append(Cursor(ITEMS, pid, read.snapshot_id, read.offset, read.items_total, pages_done=pages(read.offset),
+        new_cursors.append(Cursor(ITEMS, pid, read.snapshot_id, read.offset, read.items_total, pages_done=pages(read.offset),
                               pages_total=pages(read.items_total), complete=False, progress=progress.describe(),
                               updated_at=now))
-    write_cursors(warehouse, user, ITEMS, cursors)
+    if new_cursors or any(c.source == ITEMS for c in cursors.values()):
+        write_cursors(warehouse, user, ITEMS, new_cursors, cursors)
     identity = ["playlist_id", "position", "item_type", "uri", "added_at", "added_by"]
     before, after = set(old_items.select(identity).rows()), set(items.select(identity).rows())
     return {

@@ -25,6 +25,20 @@ def now_of(spotify) -> datetime:
     return datetime.fromtimestamp(clock(), UTC).replace(tzinfo=None)
 
 
+def read_tables(warehouse: Warehouse, user: str, tables: list[str]) -> dict[str, pl.DataFrame]:
+    """Several of the user's tables over one connection (opening one is the slow part)."""
+    with warehouse.connect() as con:
+        return {t: con.sql(f"select * from {t} where user_id = ?", params=[user]).pl() for t in tables}
+
+
+def same_rows(old: pl.DataFrame, new: pl.DataFrame) -> bool:
+    """Whether a write would change nothing (then it is skipped: warm runs stay cheap)."""
+    if old.height != new.height or set(old.columns) != set(new.columns):
+        return False
+    new = new.select(old.columns).cast(old.schema, strict=False)
+    return old.sort(old.columns).equals(new.sort(old.columns))
+
+
 # -- cursors -------------------------------------------------------------------------------------
 
 
@@ -47,15 +61,20 @@ class Cursor:
     updated_at: datetime | None = None
 
 
-def read_cursors(warehouse: Warehouse, user: str) -> dict[tuple[str, str], Cursor]:
+def cursors_of(frame: pl.DataFrame) -> dict[tuple[str, str], Cursor]:
     names = {f.name for f in fields(Cursor)}
-    rows = warehouse.read("raw.sync_cursors", user).to_dicts()
-    return {(r["source"], r["key"]): Cursor(**{k: v for k, v in r.items() if k in names}) for r in rows}
+    return {(r["source"], r["key"]): Cursor(**{k: v for k, v in r.items() if k in names}) for r in frame.to_dicts()}
 
 
-def write_cursors(warehouse: Warehouse, user: str, source: str, cursors: list[Cursor]) -> None:
-    """Replace the cursors of one source, keeping the user's others."""
-    kept = [c for c in read_cursors(warehouse, user).values() if c.source != source]
+def read_cursors(warehouse: Warehouse, user: str) -> dict[tuple[str, str], Cursor]:
+    return cursors_of(warehouse.read("raw.sync_cursors", user))
+
+
+def write_cursors(warehouse: Warehouse, user: str, source: str, cursors: list[Cursor],
+                  current: dict[tuple[str, str], Cursor] | None = None) -> None:
+    """Replace the cursors of one source, keeping the user's others (`current`: as read at the start)."""
+    current = read_cursors(warehouse, user) if current is None else current
+    kept = [c for c in current.values() if c.source != source]
     rows = [asdict(c) for c in kept + cursors]
     frame = pl.DataFrame(rows, schema=_CURSOR_SCHEMA) if rows else pl.DataFrame(schema=_CURSOR_SCHEMA)
     warehouse.replace_partition("raw.sync_cursors", user, frame)
@@ -71,9 +90,9 @@ _CURSOR_SCHEMA = {
 # -- liked songs -----------------------------------------------------------------------------------
 
 
-def read_history(warehouse: Warehouse, user: str) -> list[LikedRow]:
+def history_of(frame: pl.DataFrame) -> list[LikedRow]:
     names = {f.name for f in fields(LikedRow)}
-    return [LikedRow(**{k: v for k, v in r.items() if k in names}) for r in warehouse.read("raw.liked_songs", user).to_dicts()]
+    return [LikedRow(**{k: v for k, v in r.items() if k in names}) for r in frame.to_dicts()]
 
 
 def write_history(warehouse: Warehouse, user: str, rows: list[LikedRow]) -> int:
@@ -83,10 +102,9 @@ def write_history(warehouse: Warehouse, user: str, rows: list[LikedRow]) -> int:
     return warehouse.replace_partition("raw.liked_songs", user, pl.DataFrame([asdict(r) for r in rows], schema=schema))
 
 
-def read_held_prefix(warehouse: Warehouse, user: str) -> list[Saved]:
+def held_prefix_of(frame: pl.DataFrame) -> list[Saved]:
     """The top of Liked Songs kept by an unfinished sync."""
-    frame = warehouse.read("raw.liked_songs_cursor", user).sort("position")
-    return [Saved(r["track_id"], r["added_at"]) for r in frame.iter_rows(named=True)]
+    return [Saved(r["track_id"], r["added_at"]) for r in frame.sort("position").iter_rows(named=True)]
 
 
 def write_held_prefix(warehouse: Warehouse, user: str, prefix: list[Saved]) -> None:
@@ -99,13 +117,13 @@ def write_held_prefix(warehouse: Warehouse, user: str, prefix: list[Saved]) -> N
 # -- inline track objects --------------------------------------------------------------------------
 
 
-def save_track_objects(warehouse: Warehouse, user: str, rows: list[dict], seen_at: datetime) -> int:
-    """Add the track objects seen in this run to the user's, the newest version of each track winning."""
+def save_track_objects(warehouse: Warehouse, user: str, rows: list[dict], seen_at: datetime, old: pl.DataFrame) -> int:
+    """Add the track objects seen in this run to the user's (`old`), the newest version of each track winning."""
     rows = [r for r in rows if r]
     if not rows:
         return 0
     fresh = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit(seen_at).alias("seen_at"))
-    old = warehouse.read("raw.track_objects", user).drop("user_id")
+    old = old.drop("user_id")
     merged = pl.concat([old, fresh.select(old.columns).cast(old.schema)], how="vertical")
     merged = merged.unique(subset="track_id", keep="last", maintain_order=True)
     warehouse.replace_partition("raw.track_objects", user, merged)

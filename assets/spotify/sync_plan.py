@@ -282,7 +282,7 @@ class LikedRow:
     unliked_at: datetime | None = None
     first_liked_at: datetime | None = None
     like_count: int = 1
-    last_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None  # when mixtape first saw the current like
     position: int | None = None   # place in Liked Songs now (None once unliked)
 
 
@@ -292,6 +292,11 @@ class MergeCounts:
     relikes: int = 0
     unliked: int = 0
     unchanged: int = 0
+    moved: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.relikes or self.unliked or self.moved)
 
 
 def merge_liked(history: Iterable[LikedRow], library: Sequence[Saved], now: datetime) -> tuple[list[LikedRow], MergeCounts]:
@@ -310,7 +315,8 @@ def merge_liked(history: Iterable[LikedRow], library: Sequence[Saved], now: date
             row.last_seen_at, row.position = now, position
             counts.relikes += 1
         else:
-            row.last_seen_at, row.position = now, position
+            counts.moved += row.position != position
+            row.position = position
             counts.unchanged += 1
     for track_id, row in rows.items():
         if track_id not in current and row.unliked_at is None:

@@ -6,6 +6,6 @@ create table if not exists raw.liked_songs (
     unliked_at timestamp,        -- null while liked
     first_liked_at timestamp,
     like_count integer,          -- how often the track was liked (re-likes count)
-    last_seen_at timestamp,
+    last_seen_at timestamp,      -- when mixtape first saw the current like
     position integer             -- place in Liked Songs at the last complete sync (null once unliked)
 );
