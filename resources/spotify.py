@@ -388,6 +388,7 @@ class SpotifyResource(dg.ConfigurableResource):
                             failure.status or failure.detail, attempt, step.wait_s)
                 self._sleep(step.wait_s)
             elif step.action == "refresh":
+                client.auth_manager.cache_handler.forget()
                 refreshed = force_refresh = True
             else:
                 error = self._stop(step, failure, user, endpoint)

@@ -157,6 +157,10 @@ class StoreCacheHandler(CacheHandler):
         self.store.put(self.user, token_info)
         self._token = dict(token_info)
 
+    def forget(self) -> None:
+        """Read the store again next time (another process may have logged the user in anew)."""
+        self._token = None
+
 
 def token_store_from_env(data_dir: Path | str, kind: str | None = None, secrets_prefix: str | None = None) -> TokenStore:
     """The configured token store: MIXTAPE_TOKEN_STORE (file|secretsmanager), MIXTAPE_SECRETS_PREFIX,
