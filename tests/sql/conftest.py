@@ -1,26 +1,95 @@
-"""Demo warehouses for the SQL tests, in both storage modes."""
+"""Demo warehouses for the SQL tests, in both storage modes.
 
+The raw tables are seeded from a library made by the sandbox generator with the demo's seed and users,
+smaller than `demo_library()` so the enrichment stays quick, and served as the extended-access profile
+would (Spotify genres present); enrichment is the real enrichment assets run against the sandbox; sync
+events are rows made by the push's own event functions; then every mart is materialized.
+"""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
 import pytest
 
+from assets.enrich import ENRICH_ASSETS
 from assets.marts import MART_ASSETS
+from assets.playlists.sync_events import COMPLETED, FAILED, finish_event, start_event, to_frame
+from resources.deezer import DeezerResource
+from resources.http import Timing, with_timing
+from resources.lastfm import LastfmResource
+from resources.musicbrainz import MusicbrainzResource
+from resources.sandbox import start_sandbox
+from resources.sandbox.generator import generate_library
 from resources.warehouse import Warehouse
 from tests.sql.demo import seed_raw_tables
 from tests.sql.library import small_library
 
-import dagster as dg
 
-
-@pytest.fixture(params=["duckdb", "parquet"])
-def demo_warehouse(request, tmp_path) -> Warehouse:
-    """The raw tables seeded from a sandbox library, and every mart materialized through Dagster."""
-    if request.param == "duckdb":
-        warehouse = Warehouse(storage="duckdb", data_dir=str(tmp_path))
-    else:
-        warehouse = Warehouse(storage=str(tmp_path / "lake"), data_dir=str(tmp_path))
-    library = small_library()
-    seed_raw_tables(warehouse, library)
-    materialize_marts(warehouse, [u.id for u in library.users])
+@pytest.fixture(scope="session", params=["duckdb", "parquet"])
+def demo_warehouse(request, tmp_path_factory) -> Warehouse:
+    """Built once per storage mode: tests only read it."""
+    warehouse = empty_warehouse(request.param, tmp_path_factory.mktemp(f"demo-{request.param}"))
+    build_demo_warehouse(warehouse)
     return warehouse
+
+
+@pytest.fixture(scope="session", params=["duckdb", "parquet"])
+def small_warehouse(request, tmp_path_factory) -> Warehouse:
+    """The hand-made `small_library()` (figures worked out by hand), raw tables and marts only."""
+    warehouse = empty_warehouse(request.param, tmp_path_factory.mktemp(f"small-{request.param}"))
+    library = small_library()
+    users = [u.id for u in library.users]
+    seed_raw_tables(warehouse, library, users)
+    materialize_marts(warehouse, users)
+    return warehouse
+
+
+def empty_warehouse(storage: str, directory: Path) -> Warehouse:
+    if storage == "duckdb":
+        return Warehouse(storage="duckdb", data_dir=str(directory))
+    return Warehouse(storage=str(directory / "lake"), data_dir=str(directory))
+
+
+def build_demo_warehouse(warehouse: Warehouse) -> None:
+    library = demo_sized_library()
+    users = [u.id for u in library.users if library.liked.get(u.id)]
+    seed_raw_tables(warehouse, library, users)
+    with start_sandbox(library) as sandbox:
+        enrich(sandbox, warehouse)
+    seed_sync_events(warehouse, users)
+    materialize_marts(warehouse, users)
+
+
+def demo_sized_library():
+    return generate_library(seed=2026, users=["demo", "friend"], liked=60, playlists=5, big_playlist=20, profile="extended")
+
+
+def enrich(sandbox, warehouse: Warehouse) -> None:
+    timing = Timing(clock=sandbox.world.clock.now, sleep=sandbox.world.clock.advance)  # no real waiting
+    urls = sandbox.base_urls
+    resources = {
+        "warehouse": warehouse,
+        "deezer": with_timing(DeezerResource(base_url=urls["DEEZER_API_BASE"]), timing),
+        "lastfm": with_timing(LastfmResource(base_url=urls["LASTFM_API_BASE"]), timing),
+        "musicbrainz": with_timing(MusicbrainzResource(base_url=urls["MUSICBRAINZ_API_BASE"]), timing),
+    }
+    now = datetime.fromtimestamp(sandbox.world.clock.now(), UTC).replace(tzinfo=None).isoformat()
+    config = {"ops": {f"enrich__{a.key.path[-1]}": {"config": {"as_of": now}} for a in ENRICH_ASSETS}}
+    assert dg.materialize(ENRICH_ASSETS, resources=resources, run_config=config).success
+
+
+def seed_sync_events(warehouse: Warehouse, users: list[str]) -> None:
+    start = datetime(2026, 1, 5, 9, 0)
+    for n, user in enumerate(users):
+        first = start_event(user, "Upbeat", start + timedelta(days=n), base_source="liked")
+        second = start_event(user, "Upbeat", start + timedelta(days=n + 1), base_source="liked")
+        events = [
+            finish_event({**first, "adds": 40}, COMPLETED, first["started_at"] + timedelta(seconds=4),
+                         playlist_ids=["p1"], tracks=40, api_requests=3, write_requests=1),
+            finish_event(second, FAILED, second["started_at"] + timedelta(seconds=2), error="502 from Spotify"),
+        ]
+        warehouse.replace_partition("ops.sync_events", user, to_frame(events))
 
 
 def materialize_marts(warehouse: Warehouse, users: list[str]) -> None:

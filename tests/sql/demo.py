@@ -8,10 +8,10 @@ from resources.sandbox.library import Library, Playlist
 from resources.warehouse import Warehouse
 
 
-def seed_raw_tables(warehouse: Warehouse, library: Library) -> None:
-    for user in library.users:
-        for table, rows in raw_rows(library, user.id).items():
-            warehouse.replace_partition(table, user.id, pl.DataFrame(rows, infer_schema_length=None))
+def seed_raw_tables(warehouse: Warehouse, library: Library, users: list[str]) -> None:
+    for user in users:
+        for table, rows in raw_rows(library, user).items():
+            warehouse.replace_partition(table, user, pl.DataFrame(rows, infer_schema_length=None))
 
 
 def raw_rows(library: Library, user: str) -> dict[str, list[dict]]:
@@ -53,7 +53,8 @@ def raw_rows(library: Library, user: str) -> dict[str, list[dict]]:
             for a in library.albums if a.id in albums
         ],
         "raw.artists": [
-            {"artist_id": a.id, "name": a.name, "genres": a.genres} for a in library.artists if a.id in artists
+            {"artist_id": a.id, "name": a.name, "genres": a.genres if library.profile == "extended" else None}
+            for a in library.artists if a.id in artists
         ],
     }
 

@@ -37,6 +37,6 @@ def small_library() -> Library:
          "items": [{"track_id": f"t{n}", "added_at": "2025-02-02T10:00:00Z", "added_by": "bob"} for n in (8, 9, 10, 11)]},
     ]
     return Library.model_validate({
-        "users": [{"id": "alice"}, {"id": "bob"}], "artists": artists, "albums": albums, "tracks": tracks,
+        "profile": "extended", "users": [{"id": "alice"}, {"id": "bob"}], "artists": artists, "albums": albums, "tracks": tracks,
         "liked": liked, "playlists": playlists,
     })
