@@ -427,5 +427,5 @@ def _generate(seed: int, users: int | list[str], liked: int, playlists: int, big
 
 def demo_library() -> Library:
     """The fixed library of `make demo`: users demo and friend, ~600 liked songs from the 1960s
-    to the 2020s, ten playlists with every awkward item kind."""
-    return generate_library(seed=2026, users=["demo", "friend"], liked=600, playlists=5, big_playlist=120)
+    to the 2020s, about ten playlists each, with every awkward item kind."""
+    return generate_library(seed=2026, users=["demo", "friend"], liked=600, playlists=7, big_playlist=120)
