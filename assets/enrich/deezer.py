@@ -5,7 +5,7 @@ import dagster as dg
 from assets.automation import REFRESH_WHEN_STALE, ttl_policy
 from assets.enrich.cache import DEFAULT_TTLS
 from assets.enrich.musicbrainz import musicbrainz_recordings, wanted_lookup_keys
-from assets.enrich.refresh import CATALOG_TRACKS, EnrichConfig, catalog_tracks, refresh_cache
+from assets.enrich.refresh import CATALOG_SQL, CATALOG_TRACKS, EnrichConfig, read_queries, refresh_cache
 from resources.deezer import DeezerResource, DeezerTrack
 from resources.warehouse import Warehouse
 
@@ -35,14 +35,14 @@ def deezer_values(track: DeezerTrack | None) -> dict | None:
             "gain": track.gain, "rank": track.rank, "release_date": track.release_date}
 
 
-def wanted_isrcs(warehouse: Warehouse) -> list[str]:
-    """Catalog ISRCs, then the ISRCs MusicBrainz found for catalog tracks that had none."""
-    tracks = catalog_tracks(warehouse)
+FOUND_ISRCS_SQL = "select lookup_key, isrc from enrich.musicbrainz_recordings where status = 'hit' and isrc is not null"
+
+
+def wanted_isrcs(tracks: list[dict], found: list[dict]) -> list[str]:
+    """Catalog ISRCs, then the ISRCs MusicBrainz `found` for catalog tracks that had none."""
     isrcs = [t["isrc"].strip().upper() for t in tracks if t["isrc"] and t["isrc"].strip()]
     wanted_mb = set(wanted_lookup_keys(tracks))
-    found = warehouse.query(
-        "select lookup_key, isrc from enrich.musicbrainz_recordings where status = 'hit' and isrc is not null")
-    isrcs += [row["isrc"].upper() for row in found.to_dicts() if row["lookup_key"] in wanted_mb]
+    isrcs += [row["isrc"].upper() for row in found if row["lookup_key"] in wanted_mb]
     return list(dict.fromkeys(isrcs))
 
 
@@ -59,9 +59,10 @@ def deezer_tracks(context: dg.AssetExecutionContext, config: EnrichConfig, wareh
                   deezer: DeezerResource) -> dg.MaterializeResult:
     """Deezer bpm (null when unknown, octave errors flagged), gain, rank and release date per ISRC."""
     client = deezer.client()
+    tracks, found, cache = read_queries(warehouse, CATALOG_SQL, FOUND_ISRCS_SQL, "select * from enrich.deezer_tracks")
     return refresh_cache(
-        context, warehouse, "enrich.deezer_tracks", ["isrc"],
-        wanted=[(isrc,) for isrc in wanted_isrcs(warehouse)],
+        context, warehouse, "enrich.deezer_tracks", cache, ["isrc"],
+        wanted=[(isrc,) for isrc in wanted_isrcs(tracks.to_dicts(), found.to_dicts())],
         lookup=lambda key: deezer_values(client.track_by_isrc(key[0])),
         api=client.api, config=config, source="deezer",
     )

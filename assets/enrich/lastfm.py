@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.automation import REFRESH_WHEN_STALE, ttl_policy
 from assets.enrich.cache import DEFAULT_TTLS
-from assets.enrich.refresh import CATALOG_TRACKS, EnrichConfig, catalog_tracks, refresh_cache, track_key
+from assets.enrich.refresh import CATALOG_TRACKS, EnrichConfig, read_catalog_and_cache, refresh_cache, track_key
 from assets.normalise import normalise
 from resources.lastfm import LastfmResource
 from resources.warehouse import Warehouse
@@ -46,7 +46,8 @@ def lastfm_tracks(context: dg.AssetExecutionContext, config: EnrichConfig, wareh
                   lastfm: LastfmResource) -> dg.MaterializeResult:
     """Last.fm tags, listeners and playcount per normalised artist + title (one track.getInfo each)."""
     client = lastfm.client()
-    names = distinct_tracks(catalog_tracks(warehouse))
+    tracks, cache = read_catalog_and_cache(warehouse, "enrich.lastfm_tracks")
+    names = distinct_tracks(tracks)
 
     def lookup(key: tuple[str, str]) -> dict | None:
         info = client.track_info(*names[key])
@@ -55,7 +56,7 @@ def lastfm_tracks(context: dg.AssetExecutionContext, config: EnrichConfig, wareh
         return {"artist": info.artist, "track": info.track, "listeners": info.listeners,
                 "playcount": info.playcount, "tags": info.tags}
 
-    return refresh_cache(context, warehouse, "enrich.lastfm_tracks", ["artist_key", "track_key"],
+    return refresh_cache(context, warehouse, "enrich.lastfm_tracks", cache, ["artist_key", "track_key"],
                          wanted=list(names), lookup=lookup, api=client.api, config=config, source="lastfm")
 
 
@@ -72,7 +73,8 @@ def lastfm_artists(context: dg.AssetExecutionContext, config: EnrichConfig, ware
                    lastfm: LastfmResource) -> dg.MaterializeResult:
     """Last.fm tags (the artist's genres), listeners and playcount per distinct artist (one artist.getInfo each)."""
     client = lastfm.client()
-    names = distinct_artists(catalog_tracks(warehouse))
+    tracks, cache = read_catalog_and_cache(warehouse, "enrich.lastfm_artists")
+    names = distinct_artists(tracks)
 
     def lookup(key: tuple[str]) -> dict | None:
         info = client.artist_info(names[key[0]])
@@ -80,5 +82,5 @@ def lastfm_artists(context: dg.AssetExecutionContext, config: EnrichConfig, ware
             return None
         return {"artist": info.artist, "listeners": info.listeners, "playcount": info.playcount, "tags": info.tags}
 
-    return refresh_cache(context, warehouse, "enrich.lastfm_artists", ["artist_key"],
+    return refresh_cache(context, warehouse, "enrich.lastfm_artists", cache, ["artist_key"],
                          wanted=[(key,) for key in names], lookup=lookup, api=client.api, config=config, source="lastfm")

@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.automation import REFRESH_WHEN_STALE, ttl_policy
 from assets.enrich.cache import DEFAULT_TTLS
-from assets.enrich.refresh import CATALOG_TRACKS, EnrichConfig, catalog_tracks, refresh_cache, track_key
+from assets.enrich.refresh import CATALOG_TRACKS, EnrichConfig, read_catalog_and_cache, refresh_cache, track_key
 from resources.musicbrainz import MusicbrainzResource
 from resources.warehouse import Warehouse
 
@@ -40,7 +40,8 @@ def musicbrainz_recordings(context: dg.AssetExecutionContext, config: EnrichConf
                            musicbrainz: MusicbrainzResource) -> dg.MaterializeResult:
     """MusicBrainz recording, ISRC, length and genres for catalog tracks that have no ISRC."""
     client = musicbrainz.client()
-    names = tracks_without_isrc(catalog_tracks(warehouse))
+    tracks, cache = read_catalog_and_cache(warehouse, "enrich.musicbrainz_recordings")
+    names = tracks_without_isrc(tracks)
 
     def lookup(key: tuple[str]) -> dict | None:
         recording = client.find_recording(*names[key[0]])
@@ -49,5 +50,5 @@ def musicbrainz_recordings(context: dg.AssetExecutionContext, config: EnrichConf
         return {"isrc": recording.isrc, "recording_id": recording.recording_id, "title": recording.title,
                 "artist": recording.artist, "length_ms": recording.length_ms, "genres": recording.genres}
 
-    return refresh_cache(context, warehouse, "enrich.musicbrainz_recordings", ["lookup_key"],
+    return refresh_cache(context, warehouse, "enrich.musicbrainz_recordings", cache, ["lookup_key"],
                          wanted=[(key,) for key in names], lookup=lookup, api=client.api, config=config, source="musicbrainz")

@@ -44,10 +44,19 @@ class EnrichConfig(dg.Config):
         return datetime.now(UTC).replace(tzinfo=None)
 
 
-def catalog_tracks(warehouse: Warehouse) -> list[dict]:
-    """Every catalog track of every user, once: id, title, ISRC and artist names."""
-    frame = warehouse.query("select track_id, name, isrc, artist_names from tracks order by track_id")
-    return frame.to_dicts()
+CATALOG_SQL = "select track_id, name, isrc, artist_names from tracks order by track_id"
+
+
+def read_queries(warehouse: Warehouse, *queries: str) -> list[pl.DataFrame]:
+    """Several reads on one connection (opening one is the slow part)."""
+    with warehouse.connect() as con:
+        return [con.sql(query).pl() for query in queries]
+
+
+def read_catalog_and_cache(warehouse: Warehouse, table: str) -> tuple[list[dict], pl.DataFrame]:
+    """Every catalog track of every user once (id, title, ISRC, artist names), and the cache table."""
+    tracks, cache = read_queries(warehouse, CATALOG_SQL, f"select * from {table}")
+    return tracks.to_dicts(), cache
 
 
 def track_key(track: dict) -> tuple[str, str] | None:
@@ -61,6 +70,7 @@ def refresh_cache(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
     table: str,
+    cache: pl.DataFrame,
     key_columns: list[str],
     wanted: Iterable[Hashable],
     lookup: Callable[[Any], dict[str, Any] | None],
@@ -68,11 +78,10 @@ def refresh_cache(
     config: EnrichConfig,
     source: str,
 ) -> dg.MaterializeResult:
-    """Fetch the wanted keys that are missing, expired or in error; write the merged cache; report."""
+    """Fetch the wanted keys that are missing, expired or in error; write the merged `cache` as `table`; report."""
     now, ttl = config.now(), config.ttl(source)
     wanted = list(dict.fromkeys(wanted))
-    frame = warehouse.read(table)
-    cached = {tuple(row[c] for c in key_columns): row for row in frame.to_dicts()}
+    cached = {tuple(row[c] for c in key_columns): row for row in cache.to_dicts()}
     due = keys_to_fetch(wanted, {k: (r["status"], r["expires_at"]) for k, r in cached.items()}, now)
     context.log.info(f"{source}: {len(wanted)} keys wanted, {len(due)} due")
     fetched = fetch_all(due, lookup, now, ttl, is_error=lambda e: isinstance(e, ServiceError))
@@ -80,7 +89,7 @@ def refresh_cache(
         f.values.update(zip(key_columns, f.key))
     rows = merge(cached, fetched, source)
     if fetched:
-        warehouse.replace_table(table, pl.from_dicts(list(rows.values()), schema=frame.schema))
+        warehouse.replace_table(table, pl.from_dicts(list(rows.values()), schema=cache.schema))
     spent = record_spend(warehouse, context, dict(sorted(api.calls.items())), service=api.service)  # shared: no user
     return dg.MaterializeResult(metadata={**report(rows, wanted, fetched, api), **spent})
 
