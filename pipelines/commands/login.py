@@ -145,8 +145,9 @@ def login(settings: Settings, user: str | None = None, open_browser: bool = True
 def register_partition(user: str) -> str:
     """Add the user's Dagster partition (needs DAGSTER_HOME); say what happened."""
     if not os.environ.get("DAGSTER_HOME"):
-        return (f"DAGSTER_HOME is not set, so the Dagster partition '{user}' was not added: set DAGSTER_HOME "
-                f"to your Dagster instance directory and run `mixtape login --user {user}` again.")
+        return (f"DAGSTER_HOME is not set, so the Dagster partition '{user}' was not added now; the "
+                f"new_spotify_users sensor adds it from the token store, or set DAGSTER_HOME and run "
+                f"`mixtape login --user {user}` again.")
     import dagster as dg  # slow to import: only when needed
 
     from assets.partitions import spotify_users
