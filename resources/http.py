@@ -141,16 +141,17 @@ class JsonApi:
 
     def get(self, path: str, params: dict[str, str] | None, endpoint: str) -> Outcome:
         """A found or missing outcome; raises ServiceError when the service fails for good."""
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             self.waited_s += self.limiter.wait()
             self.calls[endpoint] += 1
             outcome = self._attempt(path, params)
             if outcome.kind in ("found", "missing"):
                 return outcome
-            if outcome.kind == "fail" or attempt == self.max_attempts:
+            if outcome.kind == "fail" or attempt >= self.max_attempts:
                 raise ServiceError(self.service, outcome.reason)
             self._back_off(attempt, outcome.retry_after_s)
-        raise AssertionError("unreachable")
 
     @property
     def requests_sent(self) -> int:
@@ -162,8 +163,10 @@ class JsonApi:
         except requests.Timeout:
             return Outcome.retry("timeout")
         except requests.ConnectionError:
-            # the exception text holds the URL (and Last.fm's key): say only what happened
+            # requests' messages hold the URL, and with it Last.fm's key: say only what happened
             return Outcome.retry("connection failed")
+        except requests.RequestException as error:
+            return Outcome.fail(type(error).__name__)
         try:
             body = response.json()
         except ValueError:

@@ -121,3 +121,13 @@ def test_unpaced_clients_would_be_caught(sandbox):
         for _ in range(3):
             mb.recordings_by_isrc("GBXXX2400001")
     assert sandbox.sandbox.stats()["violations"] == {"musicbrainz": 1}
+
+
+def test_an_unreachable_service_is_retried_then_fails_without_leaking_the_key():
+    fake = FakeClock()
+    lastfm = with_timing(LastfmResource(base_url="http://127.0.0.1:9", api_key="secret-key-123", timeout_s=2),
+                         Timing(fake.clock, fake.sleep)).client()
+    with pytest.raises(ServiceError) as raised:
+        lastfm.track_info("Daft Punk", "Get Lucky")
+    assert str(raised.value) == "lastfm: connection failed"
+    assert lastfm.api.requests_sent == 4 and fake.sleeps[-3:] == [1.0, 2.0, 4.0]  # exponential backoff
