@@ -64,7 +64,7 @@ class PushPolicy:
     dry_run: bool = False
     force: bool = False
     rule_changed: bool = False
-    verify: bool = True
+    verify: bool = False
     max_remove_share: float = DEFAULT_MAX_REMOVE_SHARE
     max_attempts: int = 3
     max_wait_s: float = 60.0
@@ -138,8 +138,9 @@ def wait_for(error: SpotifyError, policy: PushPolicy, clock: Callable[[], float]
 
 def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: PushPolicy,
               log: Callable[[str], None] = print, clock: Callable[[], float] = time.time,
-              sleep: Callable[[float], None] = time.sleep) -> PartOutcome:
-    """Read, plan, write; after any uncertain write, read and plan again (bounded).
+              sleep: Callable[[float], None] = time.sleep, known_items: list[Item] | None = None) -> PartOutcome:
+    """Read (unless `known_items` are the playlist as it stands), plan, write; after any uncertain
+    write, read and plan again (bounded).
 
     The guardrail judges the first plan only: later plans continue a change already allowed, and
     since removals precede additions in every plan, a re-plan never drops an entry the first kept.
@@ -147,7 +148,7 @@ def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: P
     outcome = PartOutcome(playlist_id)
     last_error: SpotifyError | None = None
     for attempt in range(policy.max_attempts + 1):
-        current = read_items(spotify, user, playlist_id)
+        current = known_items if attempt == 0 and known_items is not None else read_items(spotify, user, playlist_id)
         plan = plan_push(current, target, policy.plan_options)
         outcome.plans.append(plan)
         if outcome.plan is None:
@@ -208,14 +209,19 @@ def managed_row(user: str, child: str, part: int, playlist_id: str, known: dict 
     same = known is not None and known["playlist_id"] == playlist_id
     row = dict(known) if same else {"user_id": user, "child_playlist": child, "part": part, "playlist_id": playlist_id,
                                     "name": part_name(child, part), "created_at": now, "rule_hash": None,
-                                    "tracklist_hash": None, "snapshot_id": None, "pushed_at": None}
+                                    "tracklist_hash": None, "tracklist": None, "snapshot_id": None,
+                                    "pushed_at": None}
     return {**row, **fields}
 
 
-def unchanged_since_last_push(known: dict | None, playlist_id: str | None, snapshot: str | None, digest: str) -> bool:
-    """Same tracklist as last pushed and nobody wrote to the playlist since: nothing to read or write."""
-    return bool(known and snapshot and playlist_id == known["playlist_id"]
-                and snapshot == known.get("snapshot_id") and digest == known.get("tracklist_hash"))
+def untouched_since_last_push(known: dict | None, playlist_id: str | None, snapshot: str | None) -> bool:
+    """Nobody wrote to the playlist since mixtape's last push: it still holds what was pushed."""
+    return bool(known and snapshot and playlist_id == known["playlist_id"] and snapshot == known.get("snapshot_id")
+                and known.get("tracklist") is not None)
+
+
+def last_pushed_items(known: dict) -> list[Item]:
+    return [Item(uri) for uri in json.loads(known["tracklist"])]
 
 
 @dataclass
@@ -243,7 +249,8 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
         known = managed.get(part)
         playlist_id, snapshot = managed_playlist(spotify, user, child, part, known, policy.dry_run)
         digest = tracklist_hash(target)
-        if unchanged_since_last_push(known, playlist_id, snapshot, digest):
+        untouched = untouched_since_last_push(known, playlist_id, snapshot)
+        if untouched and digest == known.get("tracklist_hash"):
             outcomes.append(PartOutcome(playlist_id, skipped=True, snapshot_id=snapshot))
             continue
         if playlist_id is None:  # dry run of a playlist not created yet
@@ -252,14 +259,17 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
             if known is None or known["playlist_id"] != playlist_id:
                 rows[part] = managed_row(user, child, part, playlist_id, known, now())
                 record(rows)
-            outcomes.append(push_part(spotify, user, playlist_id, target, policy, log, clock, sleep))
+            outcomes.append(push_part(spotify, user, playlist_id, target, policy, log, clock, sleep,
+                                      known_items=last_pushed_items(known) if untouched else None))
         outcome = outcomes[-1]
         log(f"{child} part {part}: {json.dumps(outcome.plan.summary())}"
             + (f"; refused: {outcome.refused}" if outcome.refused else ""))
         if playlist_id is not None and not policy.dry_run and not outcome.refused:
+            # the snapshot of what was pushed: the last write's, or (nothing written) the one read first
+            pushed_snapshot = outcome.snapshot_id if outcome.write_requests else snapshot
             rows[part] = managed_row(user, child, part, playlist_id, known, now(), rule_hash=rule_hash,
-                                     tracklist_hash=digest, snapshot_id=outcome.snapshot_id or snapshot,
-                                     pushed_at=now())
+                                     tracklist_hash=digest, tracklist=json.dumps(target),
+                                     snapshot_id=pushed_snapshot, pushed_at=now())
     return ChildResult(finish(event, outcomes, policy, sum(map(len, parts.parts)), now()), rows, outcomes)
 
 
@@ -282,7 +292,7 @@ def finish(event: dict, outcomes: list[PartOutcome], policy: PushPolicy, tracks:
 class PushConfig(dg.Config):
     dry_run: bool = False  # plan, store and print; write nothing
     force: bool = False  # allow plans past the removal guardrail
-    verify: bool = True  # read each playlist again after writing it
+    verify: bool = False  # read each playlist again after writing it (costs a full read)
     max_remove_share: float = DEFAULT_MAX_REMOVE_SHARE
     limit_mode: str = "split"  # over 10,000 tracks: "split" into numbered parts or "truncate"
     max_attempts: int = 3

@@ -8,6 +8,8 @@ create table if not exists ops.managed_playlists (
     created_at timestamp not null,
     rule_hash varchar,              -- the rule last pushed; a changed rule lifts the removal guardrail
     tracklist_hash varchar,         -- the tracklist last pushed
+    tracklist varchar,              -- JSON array of its uris: while the snapshot is unchanged, the
+                                    -- next push plans from it without reading the playlist
     snapshot_id varchar,            -- the playlist's snapshot after mixtape's last push
     pushed_at timestamp
 );

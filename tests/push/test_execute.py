@@ -38,7 +38,7 @@ def test_an_uncertain_write_is_re_read_and_re_planned_not_re_sent(kind, applied)
     before, target = CHANGES[kind]
     spotify = SimulatedSpotify({"p": playlist(before)})
     spotify.faults.append((kind, applied, uncertain()))
-    outcome = push_part(spotify, "alice", "p", target, PushPolicy(rule_changed=True), log=lambda _: None)
+    outcome = push_part(spotify, "alice", "p", target, PushPolicy(rule_changed=True, verify=True), log=lambda _: None)
     assert uris_of(spotify) == target
     promised = {f"old{p}" for p in outcome.plan.kept}
     assert promised <= old_survivors(spotify)
@@ -119,13 +119,22 @@ def test_a_second_push_of_the_same_tracklist_reads_one_snapshot_and_writes_nothi
     assert second.event["status"] == events.SKIPPED and second.event["write_requests"] == 0
 
 
+def test_an_untouched_playlist_is_planned_from_what_was_pushed_without_reading_it():
+    spotify = SimulatedSpotify()
+    first = run_child(spotify, URIS, {})
+    spent = spotify.requests
+    second = run_child(spotify, URIS + NEW[:10], first.rows)
+    assert spotify.requests - spent == 2  # the snapshot, one append
+    assert uris_of(spotify, second.rows[1]["playlist_id"]) == URIS + NEW[:10]
+
+
 def test_someone_elses_edit_is_noticed_through_the_snapshot():
     spotify = SimulatedSpotify()
     first = run_child(spotify, URIS, {})
     playlist_id = first.rows[1]["playlist_id"]
     spotify.add_items("alice", playlist_id, ["spotify:track:intruder"], position=0)
-    run_child(spotify, URIS, first.rows)
-    assert uris_of(spotify, playlist_id) == URIS
+    run_child(spotify, URIS + NEW[:1], first.rows)
+    assert uris_of(spotify, playlist_id) == URIS + NEW[:1]
 
 
 def test_a_deleted_managed_playlist_is_recreated_not_found_by_name():

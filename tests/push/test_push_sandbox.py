@@ -68,6 +68,8 @@ def test_k_appended_tracks_cost_ceil_k_over_100_writes(push, warehouse, remote, 
     (event,) = push({"Running": target})
     assert remote.writes() == {f"POST {ITEMS}": math.ceil(k / 100)}
     assert event["write_requests"] == math.ceil(k / 100) and event["adds"] == k and event["removes"] == 0
+    # the playlist is untouched since the last push, so it is planned from what was pushed, unread
+    assert sum(remote.stats().values()) == 1 + math.ceil(k / 100) == event["api_requests"]
     assert_exact(remote, playlist_id, target, before, kept=range(100))
 
 
