@@ -1,0 +1,103 @@
+"""The library report: charts from the marts, one HTML page per user, the main chart in the UI metadata."""
+
+import base64
+from datetime import date, datetime
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from assets.report import build_charts, library_report, likes_chart, main_chart, render_html
+from resources.warehouse import Warehouse
+from tests.sql.conftest import materialize_marts
+from tests.sql.demo import seed_raw_tables
+from tests.sql.library import small_library
+
+CHART_NAMES = ["genres", "decades", "bpm", "likes", "overlap"]
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """alice's report, materialized through Dagster on the hand-made library."""
+    warehouse = Warehouse(storage="duckdb", data_dir=str(tmp_path_factory.mktemp("report")))
+    library = small_library()
+    users = [u.id for u in library.users]
+    seed_raw_tables(warehouse, library, users)
+    materialize_marts(warehouse, users)
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("spotify_users", users)
+    result = dg.materialize([library_report], partition_key="alice", instance=instance, resources={"warehouse": warehouse})
+    assert result.success
+    return result.asset_materializations_for_node("report__library")[0].metadata
+
+
+def test_the_report_page_is_written_under_the_data_dir(report):
+    path = report["report"].value
+    assert path.endswith("/report/alice/index.html")
+    page = open(path).read()
+    assert page.count("<figure") == len(CHART_NAMES)
+    assert "alice's library" in page
+    for name in CHART_NAMES:
+        svg = open(path.replace("index.html", f"{name}.svg")).read()
+        assert "<svg" in svg
+
+
+def test_the_main_chart_is_an_inline_png_in_the_metadata(report):
+    markdown = report["main_chart"].value
+    assert markdown.startswith("![Top genres and tags](data:image/png;base64,")
+    png = base64.b64decode(markdown.split("base64,", 1)[1].rstrip(")"))
+    assert png.startswith(b"\x89PNG")
+    # the hand-made library has tempo data in no chart (no enrichment): four of five have data
+    assert report["charts_with_data"].value == 4
+
+
+def test_charts_without_data_say_so_and_are_not_the_main_chart():
+    empty = {
+        "genres": pl.DataFrame(schema={"genre": pl.String, "tracks": pl.Int64}),
+        "decades": pl.DataFrame({"decade_label": ["1990s"], "tracks": [3], "liked_tracks": [2]}),
+        "bpm": pl.DataFrame(schema={"bpm_from": pl.Int32, "tracks": pl.Int64}),
+        "likes": pl.DataFrame(schema={"month": pl.Date, "likes": pl.Int32, "unlikes": pl.Int32, "liked_at_month_end": pl.Int32}),
+        "overlap": pl.DataFrame(schema={"playlist_a_name": pl.String, "playlist_b_name": pl.String,
+                                        "shared_tracks": pl.Int64, "jaccard": pl.Float64}),
+    }
+    charts = build_charts(empty)
+    assert [c.name for c in charts] == CHART_NAMES
+    assert [c.rows for c in charts] == [0, 1, 0, 0, 0]
+    assert "No data yet" in charts[0].svg() and "No data yet" not in charts[1].svg()
+    assert main_chart(charts).name == "decades"
+
+
+def test_likes_chart_draws_every_month():
+    frame = pl.DataFrame({"month": [date(2024, 1, 1), date(2024, 2, 1)], "likes": [3, 5], "unlikes": [0, 1],
+                          "liked_at_month_end": [3, 7]})
+    chart = likes_chart(frame)
+    assert chart.rows == 2
+    assert chart.png().startswith(b"\x89PNG")
+
+
+def test_the_page_escapes_names():
+    page = render_html("<bob>", pl.DataFrame(), [], datetime(2026, 1, 1))
+    assert "&lt;bob&gt;" in page and "<bob>" not in page
+
+
+@pytest.mark.browser
+def test_chromium_renders_every_chart(report):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"file://{report['report'].value}")
+            images = page.locator("figure img")
+            assert images.count() == len(CHART_NAMES)
+            for i in range(images.count()):
+                image = images.nth(i)
+                assert image.evaluate("img => img.complete && img.naturalWidth > 0"), image.get_attribute("alt")
+                box = image.bounding_box()
+                assert box["width"] > 100 and box["height"] > 50
+            assert page.locator("#overview th").count() > 0
+        finally:
+            browser.close()
