@@ -4,6 +4,10 @@ Two profiles from the library: `devmode` (the February 2026 development-mode API
 and `/playlists/{id}/tracks` answer 403, popularity/label/genres/followers are gone, playlist entries
 carry `item` only, followers cannot read a playlist's items) and `extended` (the older, wider API).
 Every write goes to `world.library`, so `GET /_sandbox/library` shows playlists as they are.
+
+As on Spotify, `is_playable` (and `restrictions` for unplayable tracks) appear only when the request
+names a `market` (`from_token` counts); without one, `extended` lists `available_markets` instead
+(empty for unplayable tracks) and `devmode` says nothing.
 """
 
 from __future__ import annotations
@@ -328,7 +332,10 @@ class SpotifyService:
         except ApiError as error:
             return error.response()
         now = self.world.clock.now()
-        return self._check_quota(grant.client_id, now) or self._check_rate(grant.client_id, now) or self._spend(grant.client_id, now)
+        refusal = self._check_quota(grant.client_id, now) or self._check_rate(grant.client_id, now)
+        if refusal is None:
+            self._spend(grant.client_id, now)
+        return refusal
 
     def fault_response(self, fault: Fault, request: Request) -> Response:
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
@@ -352,16 +359,16 @@ class SpotifyService:
 
     def _grant(self, request: Request) -> Grant:
         header = request.headers.get("authorization", "")
-        www = {"www-authenticate": 'Bearer realm="spotify", error="invalid_token"'}
-        if not header.startswith("Bearer ") or not header[7:].strip():
+        token = header[7:].strip() if header.startswith("Bearer ") else ""
+        if not token:
             raise ApiError(401, "No token provided", headers={"www-authenticate": 'Bearer realm="spotify"'})
-        token = header[7:].strip()
         grant = self.world.tokens.lookup(token, self.world.clock.now())
         if grant is None:
             known = self.world.tokens.access.get(token)
             expired = known is not None and known.user not in self.world.tokens.revoked
             message = "The access token expired" if expired else "Invalid access token"
-            raise ApiError(401, message, headers={"www-authenticate": www["www-authenticate"] + f', error_description="{message}"'})
+            www = f'Bearer realm="spotify", error="invalid_token", error_description="{message}"'
+            raise ApiError(401, message, headers={"www-authenticate": www})
         return grant
 
     def _check_quota(self, client_id: str, now: float) -> Response | None:
@@ -394,7 +401,6 @@ class SpotifyService:
             day, used = self.quota_used.get(client_id, (-1, 0))
             today = int(now // 86400)
             self.quota_used[client_id] = (today, used + 1 if day == today else 1)
-        return None
 
     def _user(self, request: Request) -> str:
         return self._grant(request).user
