@@ -4,7 +4,10 @@ the environment `mixtape login` reads, and a resource wired to all of them."""
 from __future__ import annotations
 
 import argparse
+import threading
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 import requests
@@ -59,11 +62,20 @@ def library() -> Library:
     return make_library()
 
 
+@contextmanager
+def sandbox_running(library: Library, **options) -> Iterator[RunningSandbox]:
+    """A sandbox for one test; stopped in the background (shutdown waits out a 0.5 s poll)."""
+    running = start_sandbox(library, **options)
+    try:
+        yield running
+    finally:
+        threading.Thread(target=running.stop, daemon=True).start()
+
+
 @pytest.fixture
 def sandbox(library):
-    running = start_sandbox(library)
-    yield running
-    running.stop()
+    with sandbox_running(library) as running:
+        yield running
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from resources.sandbox import start_sandbox
-from tests.resource.conftest import make_library
+from tests.resource.conftest import make_library, sandbox_running
 
 REDIRECT = "http://127.0.0.1:8888/callback"
 
@@ -32,9 +31,8 @@ def token(url: str, auth=("app", "pw"), **form) -> requests.Response:
 
 @pytest.fixture(scope="module")
 def strict():
-    running = start_sandbox(make_library(liked=0), client_id="app", client_secret="pw")
-    yield running
-    running.stop()
+    with sandbox_running(make_library(liked=0), client_id="app", client_secret="pw") as running:
+        yield running
 
 
 def test_code_exchange_then_refresh_without_a_new_refresh_token(strict):
@@ -73,7 +71,7 @@ def test_wrong_client_is_invalid_client(strict, auth, description):
 
 
 def test_revoked_refresh_token_is_invalid_grant_until_the_user_approves_again(library):
-    with start_sandbox(library) as running:
+    with sandbox_running(library) as running:
         issued = token(running.url, grant_type="authorization_code", code=code_of(authorize(running.url)),
                        redirect_uri=REDIRECT).json()
         requests.post(f"{running.url}/_sandbox/revoke", json={"user": "alice"}, timeout=5)

@@ -8,14 +8,13 @@ import pytest
 import requests
 
 from resources.ledger import utc_naive
-from resources.sandbox import start_sandbox
 from resources.spotify_errors import (
     SpotifyQuotaExceeded,
     SpotifyRateLimited,
     SpotifyUnavailable,
     SpotifyWriteUncertain,
 )
-from tests.resource.conftest import make_library, make_resource, run_login, stats
+from tests.resource.conftest import make_library, make_resource, run_login, stats, sandbox_running
 
 LIKED = "GET /v1/me/tracks"
 ADD = "POST /v1/playlists/{playlist_id}/items"
@@ -74,7 +73,7 @@ def test_quota_exceeded_stops_cleanly_and_the_cooldown_outlives_the_resource(spo
 
 
 def test_the_sandbox_quota_resumes_at_utc_midnight(env, library, monkeypatch, clock):
-    with start_sandbox(library, quota_per_day=3) as tight:
+    with sandbox_running(library, quota_per_day=3) as tight:
         monkeypatch.setenv("SPOTIFY_API_BASE", tight.url)
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", tight.url)
         assert run_login() == 0  # spends one (GET /v1/me)
@@ -172,7 +171,7 @@ def test_a_401_on_a_write_refreshes_and_sends_again_because_401_is_refused_unrea
 
 
 def test_the_sandbox_rate_limit_is_waited_out_without_violations(env, monkeypatch, clock):
-    with start_sandbox(make_library(liked=400), rate_limit_per_30s=3) as limited:
+    with sandbox_running(make_library(liked=400), rate_limit_per_30s=3) as limited:
         monkeypatch.setenv("SPOTIFY_API_BASE", limited.url)
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", limited.url)
         assert run_login() == 0

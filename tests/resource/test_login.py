@@ -14,7 +14,7 @@ import requests
 from pipelines.commands.login import Callback, LoginFailed, code_from, login, parse_callback
 from resources.settings import Settings
 from resources.spotify import SCOPES
-from tests.resource.conftest import run_login, stats
+from tests.resource.conftest import run_login, stats, sandbox_running
 
 
 def test_login_completes_headless_stores_a_private_token_and_registers_the_partition(env, sandbox, monkeypatch, capsys):
@@ -86,9 +86,8 @@ def test_login_fails_clearly_when_nobody_answers(env, sandbox, monkeypatch):
 
 
 def test_login_with_a_wrong_secret_names_the_app_settings(env, library, monkeypatch):
-    from resources.sandbox import start_sandbox
-
-    with start_sandbox(library, client_id="real-app", client_secret="right-secret") as strict:
+    
+    with sandbox_running(library, client_id="real-app", client_secret="right-secret") as strict:
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", strict.url)
         monkeypatch.setenv("SPOTIFY_API_BASE", strict.url)
         monkeypatch.setenv("SPOTIFY_CLIENT_ID", "real-app")

@@ -9,10 +9,9 @@ import traceback
 import pytest
 import requests
 
-from resources.sandbox import start_sandbox
 from resources.spotify import _RedactSecrets
 from resources.spotify_errors import SpotifyAuthRevoked, SpotifyWriteUncertain
-from tests.resource.conftest import MovableClock, make_resource, run_login
+from tests.resource.conftest import MovableClock, make_resource, run_login, sandbox_running
 
 CLIENT_ID, CLIENT_SECRET = "app-7f3e", "s3cr3t-d0nt-l0g-m3"
 
@@ -24,7 +23,7 @@ def _exception_text(error: BaseException) -> str:
 def test_a_full_login_fetch_and_failure_run_leaks_nothing(env, library, monkeypatch, caplog, capfd):
     caplog.set_level(logging.DEBUG)  # spotipy logs headers and token bodies at DEBUG
     errors: list[BaseException] = []
-    with start_sandbox(library, client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as sandbox:
+    with sandbox_running(library, client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as sandbox:
         monkeypatch.setenv("SPOTIFY_API_BASE", sandbox.url)
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", sandbox.url)
         monkeypatch.setenv("SPOTIFY_CLIENT_ID", CLIENT_ID)

@@ -7,14 +7,13 @@ import json
 import pytest
 import requests
 
-from resources.sandbox import start_sandbox
 from resources.spotify_errors import (
     SpotifyAuthMissing,
     SpotifyAuthRevoked,
     SpotifyForbidden,
     SpotifyNotFound,
 )
-from tests.resource.conftest import make_library, make_resource, run_login, stats
+from tests.resource.conftest import make_library, make_resource, run_login, stats, sandbox_running
 
 
 def _library_json(sandbox) -> dict:
@@ -149,7 +148,7 @@ def test_artists_never_one_by_one_in_devmode_unless_asked(spotify, sandbox):
 
 
 def test_artists_in_batches_when_extended(env, monkeypatch, clock):
-    with start_sandbox(make_library(profile="extended", liked=0)) as wide:
+    with sandbox_running(make_library(profile="extended", liked=0)) as wide:
         monkeypatch.setenv("SPOTIFY_API_BASE", wide.url)
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", wide.url)
         assert run_login() == 0
