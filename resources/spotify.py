@@ -122,7 +122,8 @@ class Step:
 
 def decide(failure: Failure, *, write: bool, attempt: int, max_attempts: int, refreshed: bool,
            backoff_s: float, max_backoff_s: float, max_retry_after_s: float) -> Step:
-    """The retry policy: reads retry transient failures, writes never re-send, long waits stop the run."""
+    """The retry policy: reads retry transient failures; a write is re-sent only after a 401 (refused
+    unread, so nothing was applied); long waits, quota and exhausted retries stop with a typed error."""
     status = failure.status
     if status == 401:
         return Step("revoked") if refreshed else Step("refresh")
@@ -226,7 +227,7 @@ def oauth_error(user: str, error: SpotifyOauthError) -> Exception:
         return SpotifyAuthRevoked(user)
     if error.error == "invalid_client":
         return SpotifyAppRejected(error.error_description or "invalid_client")
-    return SpotifyUnavailable("POST /api/token", f"{error.error}: {error.error_description}")
+    return SpotifyUnavailable("POST /api/token", f"{str(error.error)[:120]}: {str(error.error_description)[:120]}")
 
 
 @dataclass(frozen=True)
