@@ -17,7 +17,6 @@ which a sensor keeps current from the request ledger.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -156,7 +155,9 @@ def budget_check_evaluation(state: BudgetState) -> dg.AssetCheckEvaluation:
 
 def budget_of(spotify: SpotifyResource) -> BudgetState:
     """The budget state of the resource's developer account, now."""
-    return read_budget(spotify.ledger, spotify.app_client_id, spotify.budget_per_day, time.time())
+    from assets.spotify.budget import clock_of  # the resource's clock: tests move it a day at a time
+
+    return read_budget(spotify.ledger, spotify.app_client_id, spotify.budget_per_day, clock_of(spotify)())
 
 
 spotify_budget_asset = dg.AssetSpec(

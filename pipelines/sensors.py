@@ -17,14 +17,19 @@ cooldown runs or the day's budget is spent.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from assets.automation import BUDGET_KEY, LIBRARY_TTL, BudgetState, budget_check_evaluation, budget_of
 from assets.partitions import spotify_users
+from assets.spotify.budget import WARM_SYNC_REQUESTS, clock_of
+from assets.spotify.catalog import ALBUMS_KEY, ARTISTS_KEY, TRACKS_KEY
+from assets.spotify.library import LIKED_SONGS_KEY
+from assets.spotify.parse import saved_entry
+from assets.spotify.playlists import PLAYLIST_ITEMS_KEY, PLAYLISTS_KEY
+from assets.spotify.state import LIKED, PLAYLISTS, read_cursors
 from resources.spotify import SpotifyResource
 from resources.spotify_errors import (
     SpotifyAuthMissing,
@@ -38,13 +43,13 @@ from resources.warehouse import Warehouse
 
 USER_TAG = "spotify_user"
 INGEST = dg.AssetSelection.groups("spotify")
-LIKED_KEYS = [dg.AssetKey(["raw", "liked_songs"])]
-PLAYLIST_KEYS = [dg.AssetKey(["raw", "playlists"]), dg.AssetKey(["raw", "playlist_items"])]
+LIKED_KEYS = [LIKED_SONGS_KEY]
+PLAYLIST_KEYS = [PLAYLISTS_KEY, PLAYLIST_ITEMS_KEY]
+# The catalog is built from what the two syncs fetched: it follows either, in the same run.
+CATALOG_KEYS = [TRACKS_KEY, ALBUMS_KEY, ARTISTS_KEY]
 
 # What one user's change check costs: one /me/playlists page and one liked-songs head page.
 CHECK_COST = 2
-# A warm sync with nothing new costs about this much; the TTL sensor keeps it in hand per user.
-WARM_SYNC_COST = 3
 CHANGE_CHECK_INTERVAL_S = 15 * 60
 TTL_CHECK_INTERVAL_S = 10 * 60
 # A requested refresh that has not landed by then (failed, cancelled) may be requested again.
@@ -58,32 +63,33 @@ _ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.Dagst
 
 @dataclass(frozen=True)
 class LikedHead:
-    """What the warehouse knows of a user's liked songs: how many are liked, and the newest likes."""
+    """What the last liked-songs sync saw: the library's total and its newest like; whether it finished."""
 
     total: int
-    newest: frozenset[tuple[str, datetime]]  # (track_id, liked_at) of the most recent like(s)
-
-
-def parse_spotify_time(text: str) -> datetime:
-    """Spotify's `2024-05-01T10:00:00Z` as a naive UTC datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    newest: frozenset[tuple[str, datetime]]  # (track_id, added_at) of the newest like
+    complete: bool = True
 
 
 def liked_changed(head_page: dict, known: LikedHead) -> bool:
-    """True when the first page of /me/tracks says the library differs from the warehouse."""
-    if head_page.get("total", 0) != known.total:
+    """True when the first page of /me/tracks says the library differs from the last sync (or that
+    sync has not finished)."""
+    if not known.complete or head_page.get("total", 0) != known.total:
         return True
     items = head_page.get("items") or []
     if not items:
         return False
-    first = items[0]
-    track = first.get("track") or first.get("item") or {}
-    return (track.get("id"), parse_spotify_time(first["added_at"])) not in known.newest
+    newest = saved_entry(items[0])
+    return (newest.track_id, newest.added_at) not in known.newest
 
 
-def changed_playlists(listing: dict[str, str], known: dict[str, str]) -> list[str]:
-    """Playlists that are new, gone, or whose snapshot id differs from the warehouse's."""
-    return sorted({p for p in listing.keys() | known.keys() if listing.get(p) != known.get(p)})
+def changed_playlists(listing: dict[str, str], known: dict[str, str], pushed: dict[str, str] | None = None,
+                      unfinished: set[str] | None = None) -> list[str]:
+    """Playlists that are new, gone, or whose snapshot id differs from the warehouse's, and those whose
+    items are still half-read; a snapshot mixtape's own push produced is not a change."""
+    pushed = pushed or {}
+    changed = {p for p in listing.keys() | known.keys()
+               if listing.get(p) != known.get(p) and not (p in listing and pushed.get(p) == listing[p])}
+    return sorted(changed | ((unfinished or set()) & listing.keys()))
 
 
 def stale_users(last_synced: dict[str, float | None], requested: dict[str, float], now: float,
@@ -122,16 +128,14 @@ def user_tags(user: str, reason: str) -> dict[str, str]:
 # -- instance and warehouse reads ---------------------------------------------------------------
 
 
-def last_synced(instance: dg.DagsterInstance, user: str, keys: list[dg.AssetKey]) -> float | None:
-    """When every one of `keys` was last materialized for the user (the oldest of them), or None."""
-    times = []
-    for key in keys:
-        records = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[user]), limit=1).records
-        if not records:
-            return None
-        times.append(records[0].timestamp)
-    return min(times)
+def last_synced(warehouse: Warehouse, user: str) -> float | None:
+    """When the user's liked songs and playlist listing were last synced (the older of the two, epoch
+    seconds by the resource's clock), from the ingestion's cursors; None before both were."""
+    cursors = read_cursors(warehouse, user)
+    times = [c.updated_at if (c := cursors.get((source, ""))) else None for source in (LIKED, PLAYLISTS)]
+    if None in times:
+        return None
+    return min(times).replace(tzinfo=UTC).timestamp()
 
 
 def has_active_run(instance: dg.DagsterInstance, user: str) -> bool:
@@ -141,18 +145,21 @@ def has_active_run(instance: dg.DagsterInstance, user: str) -> bool:
 
 
 def known_liked(warehouse: Warehouse, user: str) -> LikedHead:
-    df = warehouse.query(
-        "select track_id, liked_at from raw.liked_songs where user_id = ? and unliked_at is null", [user])
-    if df.is_empty():
-        return LikedHead(0, frozenset())
-    newest = df["liked_at"].max()
-    rows = df.filter(df["liked_at"] == newest).rows()
-    return LikedHead(df.height, frozenset((track_id, liked_at) for track_id, liked_at in rows))
+    """The liked-songs cursor the ingestion keeps (raw.sync_cursors)."""
+    cursor = read_cursors(warehouse, user).get((LIKED, ""))
+    if cursor is None or cursor.total is None:
+        return LikedHead(0, frozenset(), complete=False)
+    newest = {(cursor.anchor_track_id, cursor.anchor_added_at)} if cursor.anchor_track_id else set()
+    return LikedHead(cursor.total, frozenset(newest), cursor.complete)
 
 
-def known_playlists(warehouse: Warehouse, user: str) -> dict[str, str]:
-    df = warehouse.query("select playlist_id, snapshot_id from raw.playlists where user_id = ?", [user])
-    return dict(df.rows())
+def known_playlists(warehouse: Warehouse, user: str) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """(snapshot per playlist, snapshot of mixtape's last push per managed playlist, half-read playlists)."""
+    rows = warehouse.query("select playlist_id, snapshot_id, readable and items_snapshot_id is distinct from "
+                           "snapshot_id from raw.playlists where user_id = ?", [user]).rows()
+    pushed = warehouse.query("select playlist_id, snapshot_id from ops.managed_playlists where user_id = ? "
+                             "and snapshot_id is not null", [user]).rows()
+    return {p: s for p, s, _ in rows}, dict(pushed), {p for p, _, behind in rows if behind}
 
 
 def spotify_playlists(spotify: SpotifyResource, user: str) -> dict[str, str]:
@@ -165,7 +172,7 @@ def spotify_playlists(spotify: SpotifyResource, user: str) -> dict[str, str]:
 
 def detect_changes(spotify: SpotifyResource, warehouse: Warehouse, user: str) -> tuple[bool, list[str]]:
     """(liked songs changed, playlists changed) for one user, for `CHECK_COST` requests."""
-    playlists = changed_playlists(spotify_playlists(spotify, user), known_playlists(warehouse, user))
+    playlists = changed_playlists(spotify_playlists(spotify, user), *known_playlists(warehouse, user))
     liked = liked_changed(spotify.saved_tracks_page(user, 0, 1), known_liked(warehouse, user))
     return liked, playlists
 
@@ -203,7 +210,7 @@ def new_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResou
     if not new:
         return dg.SkipReason("no new users in the token store")
     state = budget_of(spotify)
-    syncing = affordable(new, state, WARM_SYNC_COST)
+    syncing = affordable(new, state, WARM_SYNC_REQUESTS)
     deferred = [u for u in new if u not in syncing]
     if deferred:
         context.log.info("added %s; their first sync waits: %s", deferred, state.reason() or "budget too low")
@@ -215,17 +222,17 @@ def new_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResou
 
 
 @dg.sensor(target=INGEST, minimum_interval_seconds=TTL_CHECK_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
-def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResource):
+def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
     """The per-user cache TTL: refreshes each user whose library is older than LIBRARY_TTL."""
     state = budget_of(spotify)
     if state.paused:
         return dg.SkipReason(state.reason())
-    now = time.time()
+    now = clock_of(spotify)()
     users = [u for u in context.instance.get_dynamic_partitions(spotify_users.name)
              if not has_active_run(context.instance, u)]
-    synced = {u: last_synced(context.instance, u, [*LIKED_KEYS, *PLAYLIST_KEYS]) for u in users}
+    synced = {u: last_synced(warehouse, u) for u in users}
     requested = json.loads(context.cursor) if context.cursor else {}
-    due = affordable(stale_users(synced, requested, now, LIBRARY_TTL.total_seconds()), state, WARM_SYNC_COST)
+    due = affordable(stale_users(synced, requested, now, LIBRARY_TTL.total_seconds()), state, WARM_SYNC_REQUESTS)
     if not due:
         return dg.SkipReason(f"no user older than {LIBRARY_TTL} that the budget allows ({state.summary()})")
     requested.update({u: now for u in due})
@@ -245,7 +252,7 @@ def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResourc
     instance = context.instance
     # Users never synced belong to the onboarding and TTL sensors; users with a run wait for it.
     users = [u for u in instance.get_dynamic_partitions(spotify_users.name)
-             if last_synced(instance, u, LIKED_KEYS) is not None and not has_active_run(instance, u)]
+             if last_synced(warehouse, u) is not None and not has_active_run(instance, u)]
     to_check = affordable(rotate(users, context.cursor), state, CHECK_COST)
     runs, checked = [], None
     for user in to_check:
@@ -265,6 +272,7 @@ def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResourc
         checked = user
         selection = (LIKED_KEYS if liked else []) + (PLAYLIST_KEYS if playlists else [])
         if selection:
+            selection += CATALOG_KEYS
             tags = {**user_tags(user, "changed"), "mixtape/changed_playlists": ",".join(playlists)[:2000]}
             runs.append(dg.RunRequest(partition_key=user, asset_selection=selection, tags=tags))
     if not runs:
