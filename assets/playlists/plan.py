@@ -152,11 +152,12 @@ def diff_plan(uris: list[str | None], target: list[str], budget: int, cost_of_re
     if any(uri is None for uri in uris):
         return None  # unavailable entries have no uri to delete them by; only a replace clears them
     kept = kept_positions(uris, target)
+    removed, added = len(uris) - len(kept), len(target) - len(kept)
+    if math.ceil(removed / MAX_URIS_PER_REQUEST) + math.ceil(added / MAX_URIS_PER_REQUEST) > budget:
+        return None  # over budget before a single move
     staying = set(kept)
     removals = [p for p in range(len(uris)) if p not in staying]
     steps: list[Step] = removal_steps(uris, removals)
-    if len(steps) > budget:
-        return None
     moves = move_steps([uris[p] for p in kept], target, budget - len(steps))
     if moves is None:
         return None
