@@ -8,7 +8,6 @@ on the loopback redirect URI, opens a browser where there is one and prints the 
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
 import time
@@ -143,14 +142,13 @@ def login(settings: Settings, user: str | None = None, open_browser: bool = True
 
 
 def register_partition(user: str) -> str:
-    """Add the user's Dagster partition (needs DAGSTER_HOME); say what happened."""
-    if not os.environ.get("DAGSTER_HOME"):
-        return (f"DAGSTER_HOME is not set, so the Dagster partition '{user}' was not added now; the "
-                f"new_spotify_users sensor adds it from the token store, or set DAGSTER_HOME and run "
-                f"`mixtape login --user {user}` again.")
+    """Add the user's Dagster partition to the persistent instance; say what happened."""
     import dagster as dg  # slow to import: only when needed
 
     from assets.partitions import spotify_users
+    from pipelines.home import ensure_dagster_home
+
+    ensure_dagster_home()
 
     with dg.DagsterInstance.get() as instance:
         instance.add_dynamic_partitions(spotify_users.name, [user])

@@ -108,7 +108,7 @@ def start_sandbox(
     sandbox = Sandbox(build_services(world, options), world.clock, latency_ms=latency_ms)
     _install_controls(sandbox, world)
     server = serve(sandbox, host, port)
-    threading.Thread(target=server.serve_forever, daemon=True, name="sandbox").start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="sandbox").start()
     bound_host, bound_port = server.server_address[:2]
     return RunningSandbox(sandbox, world, server, f"http://{bound_host}:{bound_port}")
 

@@ -35,11 +35,13 @@ def test_login_completes_headless_stores_a_private_token_and_registers_the_parti
     assert "Logged in as Alice" in capsys.readouterr().out
 
 
-def test_login_names_the_user_as_asked_and_explains_a_missing_dagster_home(env, sandbox, capsys):
+def test_login_names_the_user_as_asked(env, sandbox, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(env / "dagster_home"))
     assert run_login("alice.work") == 0
 
     assert (env / "data" / "tokens" / "alice.work.json").is_file()
-    assert "DAGSTER_HOME is not set" in capsys.readouterr().out
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_dynamic_partitions("spotify_users") == ["alice.work"]
 
 
 def test_login_signs_in_whoever_the_sandbox_session_says(env, sandbox):
