@@ -3,6 +3,7 @@
 import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -129,3 +130,30 @@ def test_parquet_sessions_read_the_files_and_need_no_snapshot(tmp_path, fast_loc
     assert seen == "0"
     with open_reader(warehouse) as con:
         assert con.sql("select count(*) from liked_songs").fetchall()[0][0] == 3
+
+
+def test_the_snapshot_asset_refreshes_the_snapshot(warehouse):
+    from assets.marts import warehouse_snapshot
+
+    result = dg.materialize([warehouse_snapshot], resources={"warehouse": warehouse})
+    path = result.asset_materializations_for_node("marts__warehouse_snapshot")[0].metadata["path"].value
+    assert current_snapshot(warehouse) == Path(path)
+
+
+def test_the_sensor_requests_a_snapshot_after_other_runs_only(warehouse):
+    from assets.marts import snapshot_after_runs, snapshot_job, warehouse_snapshot
+
+    defs = dg.Definitions(assets=[liked_songs, warehouse_snapshot], sensors=[snapshot_after_runs],
+                          resources={"warehouse": warehouse})
+    instance = dg.DagsterInstance.ephemeral()
+    ingest = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, asset_selection=[liked_songs.key])
+    snapshot = defs.resolve_job_def(snapshot_job.name).execute_in_process(instance=instance)
+    decisions = []
+    for result in (ingest, snapshot):
+        success = instance.get_records_for_run(result.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS).records[0]
+        context = dg.build_run_status_sensor_context(
+            sensor_name=snapshot_after_runs.name, dagster_instance=instance, dagster_run=result.dagster_run,
+            dagster_event=success.event_log_entry.dagster_event)
+        decisions.append(snapshot_after_runs(context))
+    assert isinstance(decisions[0], dg.RunRequest)
+    assert isinstance(decisions[1], dg.SkipReason)
