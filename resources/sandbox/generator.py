@@ -103,6 +103,17 @@ class Generator:
         self.released: dict[str, datetime] = {}  # album id -> first day it was out
         self.album_by_id: dict[str, dict] = {}
 
+    # --- dice: random.Random's randint/choice cost several times random() itself --------------
+
+    def below(self, n: int) -> int:
+        return int(self.rng.random() * n)
+
+    def between(self, low: int, high: int) -> int:
+        return low + int(self.rng.random() * (high - low + 1))
+
+    def pick(self, options):
+        return options[int(self.rng.random() * len(options))]
+
     # --- names and ids ------------------------------------------------------------------------
 
     def new_id(self) -> str:
@@ -117,17 +128,17 @@ class Generator:
         while True:
             pattern = rng.random()
             if pattern < 0.3:
-                name = f"The {rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}"
+                name = f"The {self.pick(ADJECTIVES)} {self.pick(NOUNS)}"
             elif pattern < 0.6:
-                name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+                name = f"{self.pick(FIRST)} {self.pick(LAST)}"
             elif pattern < 0.75:
-                name = f"{rng.choice(ADJECTIVES)} {rng.choice(WORDS)}"
+                name = f"{self.pick(ADJECTIVES)} {self.pick(WORDS)}"
             elif pattern < 0.85 and genre.name in ("house", "techno", "drum and bass", "hip hop"):
-                name = f"{rng.choice(['DJ', 'MC', 'Lil'])} {rng.choice(FIRST)}"
+                name = f"{self.pick(['DJ', 'MC', 'Lil'])} {self.pick(FIRST)}"
             elif pattern < 0.93:
-                name = f"{rng.choice(FIRST)} & The {rng.choice(NOUNS)}"
+                name = f"{self.pick(FIRST)} & The {self.pick(NOUNS)}"
             else:
-                name = f"{rng.choice(WORDS)}{rng.choice(['!', ' X', ' & Co.', ' 77', '.'])}"
+                name = f"{self.pick(WORDS)}{self.pick(['!', ' X', ' & Co.', ' 77', '.'])}"
             if name not in self.used_names:
                 self.used_names.add(name)
                 return name
@@ -136,18 +147,18 @@ class Generator:
         rng = self.rng
         pattern = rng.random()
         if pattern < 0.35:
-            return f"{rng.choice(ADJECTIVES)} {rng.choice(WORDS)}"
+            return f"{self.pick(ADJECTIVES)} {self.pick(WORDS)}"
         if pattern < 0.55:
-            return rng.choice(WORDS)
+            return self.pick(WORDS)
         if pattern < 0.75:
-            return f"{rng.choice(VERBS)} {rng.choice(['in', 'on', 'for', 'through', 'after'])} the {rng.choice(WORDS)}"
+            return f"{self.pick(VERBS)} {self.pick(['in', 'on', 'for', 'through', 'after'])} the {self.pick(WORDS)}"
         if pattern < 0.9:
-            return f"{rng.choice(WORDS)} of {rng.choice(NOUNS)}"
-        return f"{rng.choice(WORDS)} {rng.choice(WORDS)}"
+            return f"{self.pick(WORDS)} of {self.pick(NOUNS)}"
+        return f"{self.pick(WORDS)} {self.pick(WORDS)}"
 
     def isrc(self, year: int) -> str:
         registrant = "".join(self.rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", k=3))
-        return f"{self.rng.choice(ISRC_COUNTRIES)}{registrant}{year % 100:02d}{self.rng.randrange(100000):05d}"
+        return f"{self.pick(ISRC_COUNTRIES)}{registrant}{year % 100:02d}{self.below(100000):05d}"
 
     # --- catalog --------------------------------------------------------------------------------
 
@@ -158,37 +169,37 @@ class Generator:
 
     def add_artist(self) -> None:
         rng = self.rng
-        genre = rng.choice(GENRES)
+        genre = self.pick(GENRES)
         artist_id = self.new_id()
         popularity = int(min(95, rng.expovariate(1 / 30)))
-        related = rng.sample(genre.related, rng.randint(0, len(genre.related)))
+        related = rng.sample(genre.related, self.between(0, len(genre.related)))
         self.artists.append({
             "id": artist_id, "name": self.artist_name(genre), "genres": [genre.name, *related],
             "popularity": popularity, "followers": int(popularity ** 2.6 * rng.uniform(5, 50)),
         })
         self.genre_of[artist_id] = genre
-        first_year = rng.randint(genre.years[0], max(genre.years[0], genre.years[1] - 2))
-        for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
-            self.add_album(artist_id, genre, min(2026, first_year + rng.randint(0, 12)), popularity)
+        first_year = self.between(genre.years[0], max(genre.years[0], genre.years[1] - 2))
+        for _ in range(self.pick([1, 1, 2, 2, 3, 4])):
+            self.add_album(artist_id, genre, min(2026, first_year + self.between(0, 12)), popularity)
 
     def release_date(self, year: int) -> tuple[str, str, datetime]:
         rng = self.rng
         precision = rng.choices(["day", "month", "year"], [65, 10, 25] if year < 1980 else [92, 3, 5])[0]
-        day = datetime(year, 1, 1) + timedelta(days=rng.randrange(365))
+        day = datetime(year, 1, 1) + timedelta(days=self.below(365))
         text = {"day": day.strftime("%Y-%m-%d"), "month": day.strftime("%Y-%m"), "year": str(year)}[precision]
         return text, precision, day
 
     def add_album(self, artist_id: str, genre: Genre, year: int, popularity: int) -> None:
         rng = self.rng
         album_type = rng.choices(["album", "single", "compilation"], [60, 30, 10])[0]
-        count = {"album": rng.randint(6, 12), "single": rng.randint(1, 3), "compilation": rng.randint(10, 16)}[album_type]
+        count = {"album": self.between(6, 12), "single": self.between(1, 3), "compilation": self.between(10, 16)}[album_type]
         album_id = self.new_id()
         date, precision, day = self.release_date(year)
-        name = self.title() if album_type != "compilation" else rng.choice(["Greatest Hits", "The Best Of", "Anthology", "Essentials"])
+        name = self.title() if album_type != "compilation" else self.pick(["Greatest Hits", "The Best Of", "Anthology", "Essentials"])
         self.albums.append({
             "id": album_id, "name": name, "album_type": album_type, "release_date": date,
-            "release_date_precision": precision, "artist_ids": [artist_id], "label": rng.choice(LABELS),
-            "total_tracks": count, "popularity": max(0, popularity + rng.randint(-10, 5)),
+            "release_date_precision": precision, "artist_ids": [artist_id], "label": self.pick(LABELS),
+            "total_tracks": count, "popularity": max(0, popularity + self.between(-10, 5)),
         })
         self.released[album_id] = day
         earlier = [t for t in self.tracks[-40:] if t["artist_ids"][0] == artist_id and t.get("isrc")]
@@ -202,21 +213,21 @@ class Generator:
         title = self.title()
         shown, artist_ids = title, [artist_id]
         if rng.random() < 0.08 and self.artists[:-1]:
-            guest = rng.choice(self.artists[:-1])
+            guest = self.pick(self.artists[:-1])
             artist_ids.append(guest["id"])
             shown = f"{title} (feat. {guest['name']})"
         elif rng.random() < 0.07:
-            shown = title + rng.choice(SUFFIXES)
+            shown = title + self.pick(SUFFIXES)
         if album_type == "compilation" and earlier and rng.random() < 0.4:
-            original = rng.choice(earlier)  # the same recording again: same ISRC, another track id
+            original = self.pick(earlier)  # the same recording again: same ISRC, another track id
             isrc, title, shown = original["isrc"], self.clean_title[original["id"]], original["name"]
         else:
             isrc = self.isrc(year) if rng.random() > 0.03 else None
         self.tracks.append({
             "id": track_id, "name": shown, "album_id": album_id, "artist_ids": artist_ids,
-            "duration_ms": rng.randint(*genre.seconds) * 1000 + rng.randrange(1000),
+            "duration_ms": self.between(*genre.seconds) * 1000 + self.below(1000),
             "explicit": rng.random() < genre.explicit, "isrc": isrc, "track_number": number,
-            "disc_number": 1 if number <= 20 else 2, "popularity": max(0, min(100, popularity + rng.randint(-15, 10))),
+            "disc_number": 1 if number <= 20 else 2, "popularity": max(0, min(100, popularity + self.between(-15, 10))),
             "is_playable": rng.random() > 0.03,
         })
         self.clean_title[track_id] = title
@@ -224,7 +235,7 @@ class Generator:
 
     def episodes(self) -> list[dict]:
         return [{"id": self.new_id(), "name": f"Episode {n}: {self.title()}", "show_name": show,
-                 "duration_ms": self.rng.randint(900, 5400) * 1000}
+                 "duration_ms": self.between(900, 5400) * 1000}
                 for show in SHOWS for n in range(1, 6)]
 
     # --- users' libraries -----------------------------------------------------------------------
@@ -238,7 +249,7 @@ class Generator:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def liked(self, count: int) -> list[dict]:
-        start = datetime(self.rng.randint(2011, 2016), 1, 1)
+        start = datetime(self.between(2011, 2016), 1, 1)
         picks = self.rng.sample(range(len(self.tracks)), min(count, len(self.tracks)))
         saved = []
         for index in picks:
@@ -249,23 +260,23 @@ class Generator:
 
     def playlist_items(self, size: int, pool: list[str], editors: list[str], episodes: list[dict], old: bool) -> list[dict]:
         rng = self.rng
-        start = datetime(2010 if old else rng.randint(2014, 2024), 1, 1)
+        start = datetime(2010 if old else self.between(2014, 2024), 1, 1)
         items: list[dict] = []
         for position in range(size):
             roll = rng.random()
-            added_by = rng.choice(editors)
+            added_by = self.pick(editors)
             if roll < 0.015:
-                name, artist, album = rng.choice(LOCAL_NAMES)
+                name, artist, album = self.pick(LOCAL_NAMES)
                 items.append({"local": {"name": name, "artist": artist, "album": album,
-                                        "duration_ms": rng.randint(60, 400) * 1000}, "added_by": added_by})
+                                        "duration_ms": self.between(60, 400) * 1000}, "added_by": added_by})
             elif roll < 0.025 and episodes:
-                items.append({"episode_id": rng.choice(episodes)["id"], "added_by": added_by})
+                items.append({"episode_id": self.pick(episodes)["id"], "added_by": added_by})
             elif roll < 0.035:
                 items.append({"unavailable": True, "added_by": None})
             elif roll < 0.055 and items and items[-1].get("track_id"):
-                items.append({"track_id": rng.choice([i for i in items if i.get("track_id")])["track_id"], "added_by": added_by})
+                items.append({"track_id": self.pick([i for i in items if i.get("track_id")])["track_id"], "added_by": added_by})
             else:
-                items.append({"track_id": rng.choice(pool), "added_by": added_by})
+                items.append({"track_id": self.pick(pool), "added_by": added_by})
             null_date = old and position < size * 0.3
             items[-1]["added_at"] = None if null_date else self.added_at(start, start)
         return items
@@ -305,29 +316,28 @@ class Generator:
                 if kind == "collaborative":
                     collaborators = others[:2]
                 elif kind == "followed":
-                    owner = rng.choice(others) if others and rng.random() < 0.5 else "spotify"
+                    owner = self.pick(others) if others and rng.random() < 0.5 else "spotify"
                     followers = [user]
-                size = big if index == 0 and big else rng.choice([0, 5, 12, 25, 40, 60, 90, 150, 220])
+                size = big if index == 0 and big else self.pick([0, 5, 12, 25, 40, 60, 90, 150, 220])
                 mixed = pool[: max(1, len(pool))]
-                source = [rng.choice(mixed) if rng.random() < 0.7 else rng.choice(self.tracks)["id"] for _ in range(max(size, 1) * 2)]
+                source = [self.pick(mixed) if rng.random() < 0.7 else self.pick(self.tracks)["id"] for _ in range(max(size, 1) * 2)]
                 items = self.playlist_items(size, source, [owner, *collaborators], episodes, old=rng.random() < 0.1)
                 if index == 0:
                     self.ensure_every_kind(items, source, owner, episodes)
                 playlists.append({
                     "id": self.new_id(), "name": self.playlist_name(kind), "owner": owner,
                     "collaborative": kind == "collaborative", "public": kind != "collaborative" and rng.random() < 0.6,
-                    "description": rng.choice(["", "", f"{self.title()} vibes", "mixed by hand"]),
+                    "description": self.pick(["", "", f"{self.title()} vibes", "mixed by hand"]),
                     "collaborators": collaborators, "followers": followers, "items": items,
                 })
         return playlists
 
     def playlist_name(self, kind: str) -> str:
-        rng = self.rng
         if kind == "followed":
-            return rng.choice(["This Is ", "Best of ", "", "Essential "]) + rng.choice(GENRES).name.title() + rng.choice(["", " Classics", " Mix"])
+            return self.pick(["This Is ", "Best of ", "", "Essential "]) + self.pick(GENRES).name.title() + self.pick(["", " Classics", " Mix"])
         if kind == "collaborative":
-            return rng.choice(["Road trip", "Party", "Shared", "Office"]) + f" {rng.choice(WORDS).lower()}"
-        return rng.choice(["", "my ", "", "★ "]) + f"{self.title()}" + rng.choice(["", " 🎧", " (2019)", "!!"])
+            return self.pick(["Road trip", "Party", "Shared", "Office"]) + f" {self.pick(WORDS).lower()}"
+        return self.pick(["", "my ", "", "★ "]) + f"{self.title()}" + self.pick(["", " 🎧", " (2019)", "!!"])
 
     # --- enrichment -----------------------------------------------------------------------------
 
@@ -346,10 +356,10 @@ class Generator:
                 seen_pairs.add((artist, title))
                 listeners = int(rng.expovariate(1 / 40000)) + 1
                 lastfm_tracks.append({"artist": artist, "track": title, "listeners": listeners,
-                                      "playcount": listeners * rng.randint(2, 15), "tags": self.tags(genre, track)})
+                                      "playcount": listeners * self.between(2, 15), "tags": self.tags(genre, track)})
             if rng.random() < (0.8 if not isrc else 0.3):
                 musicbrainz.append({"isrc": isrc, "recording_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                                    "title": title, "artist": artist, "length_ms": track["duration_ms"] + rng.randint(-1500, 1500),
+                                    "title": title, "artist": artist, "length_ms": track["duration_ms"] + self.between(-1500, 1500),
                                     "genres": [g for g in [genre.name, *rng.sample(genre.related, 1)] if rng.random() < 0.9]})
         lastfm_artists = []
         for artist in self.artists:
@@ -357,8 +367,8 @@ class Generator:
                 listeners = int(rng.expovariate(1 / 200000)) + 10
                 genre = self.genre_of[artist["id"]]
                 lastfm_artists.append({"artist": artist["name"], "listeners": listeners,
-                                       "playcount": listeners * rng.randint(5, 40),
-                                       "tags": [*rng.sample(genre.tags, 2), rng.choice(MOOD_TAGS)]})
+                                       "playcount": listeners * self.between(5, 40),
+                                       "tags": [*rng.sample(genre.tags, 2), self.pick(MOOD_TAGS)]})
         return {"deezer": deezer, "lastfm_tracks": lastfm_tracks, "lastfm_artists": lastfm_artists, "musicbrainz": musicbrainz}
 
     def deezer_entry(self, track: dict, isrc: str) -> dict:
@@ -374,14 +384,14 @@ class Generator:
         album = self.album_by_id[track["album_id"]]
         day = self.released[album["id"]].strftime("%Y-%m-%d")
         released = day if album["release_date_precision"] == "day" else album["release_date"][:4] + "-01-01"
-        return {"isrc": isrc, "id": rng.randint(1_000_000, 3_000_000_000), "bpm": bpm,
-                "gain": round(rng.uniform(-15, -3), 1), "rank": rng.randint(10_000, 990_000), "release_date": released}
+        return {"isrc": isrc, "id": self.between(1_000_000, 3_000_000_000), "bpm": bpm,
+                "gain": round(rng.uniform(-15, -3), 1), "rank": self.between(10_000, 990_000), "release_date": released}
 
     def tags(self, genre: Genre, track: dict) -> list[str]:
         rng = self.rng
         year = int(self.album_by_id[track["album_id"]]["release_date"][:4])
         decade = f"{year % 100 // 10 * 10:02d}s"
-        tags = [*rng.sample(genre.tags, rng.randint(1, len(genre.tags))), decade, *rng.sample(MOOD_TAGS, rng.randint(0, 3))]
+        tags = [*rng.sample(genre.tags, self.between(1, len(genre.tags))), decade, *rng.sample(MOOD_TAGS, self.between(0, 3))]
         return list(dict.fromkeys(tags))
 
 
