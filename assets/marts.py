@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.automation import EAGER, REFRESH_WHEN_STALE
 from assets.partitions import spotify_users
 from resources.snapshot import refresh_snapshot
 from resources.warehouse import SQL_DIR, Warehouse, is_user_partitioned
@@ -77,6 +78,8 @@ def build_mart_asset(mart: MartFile, per_user: bool) -> dg.AssetsDefinition:
         description=mart.description,
         deps=[asset_key_for_table(t) for t in mart.deps],
         partitions_def=spotify_users if per_user else None,
+        # per user: rebuild when that user's inputs changed; shared: when any input changed
+        automation_condition=EAGER if per_user else REFRESH_WHEN_STALE,
         pool=POOL,
         metadata=metadata,
     )

@@ -18,6 +18,7 @@ matplotlib.use("Agg")  # before anything imports pyplot: never a GUI backend in 
 import polars as pl
 from matplotlib.figure import Figure
 
+from assets.automation import EAGER
 from assets.partitions import spotify_users
 from resources.warehouse import Warehouse
 
@@ -206,6 +207,7 @@ def _save(fig: Figure, fmt: str) -> bytes:
     kinds={"python", "html"},
     partitions_def=spotify_users,
     deps=[dg.AssetKey(["marts", m]) for m in MARTS],
+    automation_condition=EAGER,
     pool="duckdb_write",
 )
 def library_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
