@@ -423,7 +423,7 @@ class SpotifyService:
         for tracks in self.album_tracks.values():
             tracks.sort(key=lambda t: (t.disc_number, t.track_number))
         self.liked = {user: sorted(saved, key=lambda s: s.added_at, reverse=True) for user, saved in library.liked.items()}
-        self.cache: dict[tuple, dict] = {}
+        self.cache: dict[tuple, Any] = {}  # rendered objects and their JSON text, per view
         self.digests: dict[str, bytes] = {}
         self.generation = self.world.generation
 

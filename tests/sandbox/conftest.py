@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,8 @@ from resources.sandbox import RunningSandbox, start_sandbox
 from resources.sandbox.generator import demo_library
 from resources.sandbox.library import Library
 
-REPO = Path(__file__).resolve().parents[2]
+from .helpers import REPO
+
 SPEC = REPO.parent / "shared" / "reference" / "spotify-web-api-openapi.yml"
 
 
@@ -35,7 +35,7 @@ def relax(node: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def spec_components() -> dict:
-    spec = yaml.safe_load(SPEC.read_text())
+    spec = yaml.load(SPEC.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return relax(spec["components"])
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import requests
 
 from resources.sandbox import RunningSandbox
 from resources.sandbox.library import Playlist
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def owned(running: RunningSandbox, user: str = "demo") -> Playlist:

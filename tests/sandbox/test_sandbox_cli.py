@@ -12,7 +12,7 @@ import requests
 from resources.sandbox.generator import generate_library
 from resources.sandbox.library import Library
 
-from .conftest import REPO
+from .helpers import REPO
 
 
 def mixtape(*args: str, **options) -> subprocess.Popen:
