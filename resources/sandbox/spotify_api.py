@@ -315,6 +315,9 @@ class SpotifyService:
             ("PUT", "/v1/playlists/{playlist_id}/items", self.replace_or_reorder),
             ("DELETE", "/v1/playlists/{playlist_id}/items", self.remove_items),
             ("GET", "/v1/playlists/{playlist_id}/tracks", self.get_old_tracks),
+            ("POST", "/v1/playlists/{playlist_id}/tracks", self.extended_only(self.add_items)),
+            ("PUT", "/v1/playlists/{playlist_id}/tracks", self.extended_only(self.replace_or_reorder)),
+            ("DELETE", "/v1/playlists/{playlist_id}/tracks", self.extended_only(self.remove_items)),
             ("GET", "/v1/tracks", self.get_several_tracks),
             ("GET", "/v1/tracks/{track_id}", self.get_track),
             ("GET", "/v1/artists", self.get_several_artists),
@@ -744,6 +747,13 @@ class SpotifyService:
     def require_extended(self, bodiless: bool = False) -> None:
         if not self.extended:
             raise ApiError(403, "Forbidden", bodiless=bodiless)
+
+    def extended_only(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """The pre-2026 `/tracks` form of a playlist endpoint: gone in development mode."""
+        def run(request: Request) -> Response:
+            self.require_extended()
+            return handler(request)
+        return run
 
     @staticmethod
     def fields(request: Request) -> dict | None:

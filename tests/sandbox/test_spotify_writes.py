@@ -177,3 +177,15 @@ def test_snapshot_ids_follow_content_and_writes_across_reloads(sp, demo):
     reloaded = snapshot()
     control(demo, "POST", "library", changed)
     assert snapshot() != reloaded
+
+
+def test_the_old_tracks_write_endpoints_exist_only_in_extended(sandboxes):
+    for profile, expected in [("devmode", 403), ("extended", 201)]:
+        running = sandboxes.start(profile=profile)
+        playlist, token = owned(running), sandboxes.token(running)
+        uri = catalog_uris(running, 1)[0]
+        added = call(running, "POST", f"/v1/playlists/{playlist.id}/tracks", token, json={"uris": [uri]})
+        assert added.status_code == expected
+        if profile == "extended":
+            removed = call(running, "DELETE", f"/v1/playlists/{playlist.id}/tracks", token, json={"tracks": [{"uri": uri}]})
+            assert removed.status_code == 200 and uri not in uris_of(running, playlist.id)
