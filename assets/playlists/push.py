@@ -323,9 +323,8 @@ class SyncStore:
         self.managed_schema = stored.schema
         self.managed = stored.to_dicts()
 
-    def start(self, child: str, base_source: str | None, run_id: str | None, dry_run: bool) -> dict:
+    def start(self, child: str, base_source: str | None, run_id: str | None, dry_run: bool, now: datetime) -> dict:
         """Mark orphaned events failed and record this push as in progress, in one write."""
-        now = utcnow()
         event = events.start_event(self.user, child, now, base_source, run_id, dry_run)
         self.events = events.fail_orphans(self.events, now) + [event]
         self._write_events()
@@ -349,7 +348,8 @@ class SyncStore:
 
 def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: PushConfig,
               run_id: str | None = None, log: Callable[[str], None] = print,
-              clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> list[dict]:
+              clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+              now: Callable[[], datetime] = utcnow) -> list[dict]:
     """Push every child playlist of one user (`wanted`: as `tracklists` gives them); one sync event
     each. Returns the events."""
     store = SyncStore(warehouse, user)
@@ -364,17 +364,17 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
             max_remove_share=config.max_remove_share, max_attempts=config.max_attempts, max_wait_s=config.max_wait_s,
             rule_changed=bool(recorded_hash and tracklist["rule_hash"] and recorded_hash != tracklist["rule_hash"]),
         )
-        event = store.start(child, tracklist["base_source"], run_id, config.dry_run)
+        event = store.start(child, tracklist["base_source"], run_id, config.dry_run, now())
         spent_before = sum(spotify.requests_spent(user).values())
         try:
             result = push_child(spotify, user, child, tracklist["uris"], known, policy, tracklist["rule_hash"],
                                 config.limit_mode, event, lambda rows: store.save_managed(child, rows), log,
-                                clock=clock, sleep=sleep)
+                                now=now, clock=clock, sleep=sleep)
             event = result.event
             if not config.dry_run and result.rows != known:
                 store.save_managed(child, result.rows)
         except Exception as error:  # one failing child playlist never stops the others; the event says why
-            event = events.finish_event(event, events.FAILED, utcnow(), error=f"{type(error).__name__}: {error}")
+            event = events.finish_event(event, events.FAILED, now(), error=f"{type(error).__name__}: {error}")
         event = {**event, "api_requests": sum(spotify.requests_spent(user).values()) - spent_before}
         store.save_event(event)
         finished.append(event)

@@ -1,10 +1,12 @@
 """Fixtures for pushing to the sandbox: alice with a few hundred tracks, logged in through
 `mixtape login`, the real Spotify resource, and a DuckDB warehouse in a temporary directory."""
 
+from datetime import timedelta
+
 import pytest
 import requests
 
-from assets.playlists.push import PushConfig, push_user
+from assets.playlists.push import PushConfig, push_user, utcnow
 from resources.sandbox import start_sandbox
 from resources.sandbox.library import Album, Artist, Library, Playlist, PlaylistItem, Track, User
 from resources.warehouse import Warehouse
@@ -104,9 +106,10 @@ def remote(sandbox) -> Remote:
 def push(spotify, warehouse, clock):
     """Push alice's tracklists ({child: [uris]}) as the asset does; returns the events."""
 
-    def run(tracklists: dict[str, list[str]], rule_hash: str = "r1", **config) -> list[dict]:
+    def run(tracklists: dict[str, list[str]], rule_hash: str = "r1", later: timedelta = timedelta(0),
+            **config) -> list[dict]:
         wanted = {child: {"uris": uris, "rule_hash": rule_hash, "base_source": "liked"} for child, uris in tracklists.items()}
         return push_user(spotify, warehouse, "alice", wanted, PushConfig(**config), run_id="test",
-                         log=lambda _: None, clock=clock, sleep=clock.sleep)
+                         log=lambda _: None, clock=clock, sleep=clock.sleep, now=lambda: utcnow() + later)
 
     return run

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,8 @@ def test_a_push_killed_after_its_first_write_is_finished_by_the_rerun(push, ware
     stored = events.from_frame(warehouse.read(events.TABLE, user_id="alice"))
     assert [e["status"] for e in stored if e["run_id"] == "killed"] == [events.IN_PROGRESS]
 
-    (event,) = push({"Running": target})
+    (event,) = push({"Running": target}, later=timedelta(minutes=31))
     assert event["status"] == events.COMPLETED
     assert_exact(remote, playlist_id, target, before, kept=[p for p, (u, _) in enumerate(before) if u in target])
+    (killed,) = [e for e in events.from_frame(warehouse.read(events.TABLE, user_id="alice")) if e["run_id"] == "killed"]
+    assert killed["status"] == events.FAILED and "orphaned" in killed["error_message"]
