@@ -399,7 +399,8 @@ def generate_library(seed: int = 1, users: int | list[str] = 1, liked: int = 100
                      big_playlist: int | None = None, profile: str = "devmode") -> Library:
     """A library for `users` (a count or the ids), each with `liked` saved tracks and `playlists`
     playlists (owned, collaborative and followed); the first playlist of each user is large when
-    `big_playlist` (default: a tenth of `liked`, at most 5,000) asks for it."""
+    `big_playlist` (default: a tenth of `liked`, at most 5,000) asks for it. Followed playlists
+    belong to another user or to an editorial `spotify` user, then listed last in `users`."""
     with gc_paused():
         return _generate(seed, users, liked, playlists, big_playlist, profile)
 
