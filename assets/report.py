@@ -44,7 +44,8 @@ class Chart:
 
 REPORT_QUERIES = {
     "overview": "select * from marts.library_overview where user_id = ?",
-    "genres": "select genre, tracks from marts.genre_breakdown where user_id = ? order by tracks desc, genre limit 15",
+    "genres": """select genre, max(tracks) as tracks from marts.genre_breakdown where user_id = ?
+                 group by genre order by tracks desc, genre limit 15""",
     "decades": "select decade_label, tracks, liked_tracks from marts.decade_breakdown where user_id = ? order by decade",
     "bpm": "select bpm_from, tracks from marts.bpm_distribution where user_id = ? order by bpm_from",
     "likes": "select month, likes, unlikes, liked_at_month_end from marts.likes_per_month where user_id = ? order by month",

@@ -85,3 +85,15 @@ def test_each_partition_holds_only_its_user(small_warehouse, user):
     users = small_warehouse.query("select distinct user_id from marts.library_overview").to_series().to_list()
     assert sorted(users) == ["alice", "bob"]
     assert small_warehouse.read("marts.library_overview", user).height == 1
+
+
+def test_genres_come_from_lastfm_tags_as_well(demo_warehouse):
+    """Development-mode apps get no Spotify genres: Last.fm artist tags fill the breakdown."""
+    sources = demo_warehouse.query("select distinct source from genre_breakdown").to_series().to_list()
+    assert sorted(sources) == ["lastfm", "spotify"]
+
+
+def test_enrichment_coverage_is_a_share(demo_warehouse):
+    rows = demo_warehouse.query("select source, wanted, hits, coverage from enrichment_coverage").to_dicts()
+    assert {r["source"] for r in rows} == {"deezer", "lastfm_tracks", "lastfm_artists", "musicbrainz"}
+    assert all(0 < r["coverage"] <= 1 and r["hits"] <= r["wanted"] for r in rows)
