@@ -78,9 +78,11 @@ def test_injected_latency_trips_a_client_timeout(sandboxes, demo):
     assert sandboxes.client(demo).me()["id"] == "demo"
 
 
-def test_sandbox_wide_latency_still_answers(sandboxes):
-    running = sandboxes.start(latency_ms=20)
-    assert sandboxes.client(running).me()["id"] == "demo"
+def test_sandbox_wide_latency(sandboxes):
+    running = sandboxes.start(latency_ms=1500)
+    with pytest.raises(requests.exceptions.Timeout):
+        sandboxes.client(running, requests_timeout=0.3).me()
+    assert sandboxes.client(running, requests_timeout=10).me()["id"] == "demo"
 
 
 def test_daily_quota_per_developer_account_resets_at_utc_midnight(sandboxes):
