@@ -1,13 +1,16 @@
-"""A straightforward per-track evaluator of the child-playlist rules: plain row dicts, no Polars.
+"""A straightforward per-track evaluator of the child-playlist rules over plain row dicts.
 
 It is the cross-check of the Polars engine in the property tests and the baseline of bench_rules.
-It shares only the validated rule model and the checks against the data, not the semantics.
+It shares only the validated rule model, the checks against the data and the shuffle's hash, not the
+semantics.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+
+import polars as pl
 
 from assets.normalise import normalise
 from assets.playlists.rules.compiler import describe_source
@@ -16,7 +19,7 @@ from assets.playlists.rules.fields import ALL_FIELDS, FIELDS, Kind
 from assets.playlists.rules.loader import check_against_data, dependency_order
 from assets.playlists.rules.model import (All, ChildPlaylist, ChildSource, Condition, DifferenceSource,
                                           IntersectionSource, Not, PlaylistSource, Shuffle, UnionSource, describe,
-                                          shuffle_rank)
+                                          shuffle_ranks)
 
 
 def evaluate_naive(rows: list[dict], playlists: list[ChildPlaylist], *, user_id: str, now: dt.datetime,
@@ -158,8 +161,9 @@ def ordered(rows: list[dict], p: ChildPlaylist, now: dt.datetime) -> list[dict]:
     """Always-included first; then the sort keys (missing values last) with ties by track uri."""
     rows = sorted(rows, key=lambda r: r["track_uri"])
     if isinstance(p.sort, Shuffle):
-        key = p.sort.key(now)
-        rows.sort(key=lambda r: shuffle_rank(key, r["track_uri"]))
+        # The shuffle's definition is a seeded Polars hash of the uri (shared, like `normalise`).
+        ranks = shuffle_ranks(p.sort.key(now), pl.Series([r["track_uri"] for r in rows], dtype=pl.String)).to_list()
+        rows = [r for _, r in sorted(zip(ranks, rows), key=lambda pair: pair[0])]
     else:
         for k in reversed(p.sort_keys):
             rows = sorted_by(rows, k.field, k.order == "desc")

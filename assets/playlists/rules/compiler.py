@@ -8,10 +8,47 @@ import datetime as dt
 import polars as pl
 
 from .fields import FIELDS, Kind
-from .model import (All, AnyOf, ChildPlaylist, ChildSource, Condition, DifferenceSource, IntersectionSource, Node,
-                    Not, PlaylistSource, Source, UnionSource, describe)
+from .model import (All, ChildPlaylist, ChildSource, Condition, DifferenceSource, IntersectionSource, Node, Not,
+                    PlaylistSource, Source, UnionSource, conditions, describe, source_parts)
 
-_EMPTY = pl.lit([], dtype=pl.List(pl.String))
+SEP = "\x1f"  # joins list elements into one string; rule texts may not contain it
+
+
+def helper_columns(playlists: list[ChildPlaylist]) -> dict[str, pl.Expr]:
+    """Columns computed once per frame that conditions share: lower-cased texts, joined lists."""
+    helpers: dict[str, pl.Expr] = {}
+    if any(_reads_playlists(p.source) for p in playlists):
+        helpers["_playlists"] = _joined(pl.concat_list([pl.col("in_playlist").fill_null([]),
+                                                         pl.col("playlist_names").fill_null([])]))
+    for p in playlists:
+        for _, c in conditions(p.filter):
+            field = FIELDS[c.field]
+            if field.kind == Kind.TEXT and not c.case_sensitive and c.positive_op not in ("matches", "is_null"):
+                helpers[f"_lc_{field.column}"] = pl.col(field.column).str.to_lowercase()
+            if field.kind == Kind.TEXT_LIST and c.positive_op not in ("matches", "is_null"):
+                joined = _joined(pl.col(field.column))
+                helpers[_joined_name(c)] = joined if c.case_sensitive else joined.str.to_lowercase()
+            if field.kind == Kind.PLAYLISTS:
+                helpers["_playlists"] = _joined(pl.concat_list([pl.col("in_playlist").fill_null([]),
+                                                                 pl.col("playlist_names").fill_null([])]))
+    return helpers
+
+
+def _joined(lists: pl.Expr) -> pl.Expr:
+    """`[a, b]` -> `␟a␟b␟`: any-element tests become substring tests (empty list: `␟␟`)."""
+    return pl.concat_str([pl.lit(SEP), lists.list.join(SEP), pl.lit(SEP)])
+
+
+def _joined_name(c: Condition) -> str:
+    return f"_joined_{'cs' if c.case_sensitive else 'lc'}_{FIELDS[c.field].column}"
+
+
+def _reads_playlists(source: Source) -> bool:
+    return any(isinstance(s, PlaylistSource) for _, s in source_parts(source))
+
+
+def _in_playlists(names) -> pl.Expr:
+    return pl.any_horizontal([pl.col("_playlists").str.contains(f"{SEP}{n}{SEP}", literal=True) for n in names])
 
 
 def condition_expr(c: Condition, now: dt.datetime) -> pl.Expr:
@@ -27,22 +64,32 @@ def _positive(c: Condition, now: dt.datetime) -> pl.Expr:
     if c.positive_op == "is_null":
         return column.is_null() | (column.list.len() == 0) if field.kind == Kind.TEXT_LIST else column.is_null()
     if field.kind == Kind.TEXT:
-        return _text_test(column, c)
+        lowered = c.case_sensitive or c.positive_op == "matches"
+        return _text_test(column if lowered else pl.col(f"_lc_{field.column}"), c)
     if field.kind == Kind.TEXT_LIST:
-        return column.list.eval(_text_test(pl.element(), c)).list.any()
+        if c.positive_op == "matches":
+            return column.list.eval(_text_test(pl.element(), c)).list.any()
+        return _joined_test(pl.col(_joined_name(c)), c.positive_op, c.operand)
     if field.kind == Kind.PLAYLISTS:
-        names = list(c.operand)
-        return (column.list.eval(pl.element().is_in(names)).list.any()
-                | pl.col("playlist_names").list.eval(pl.element().is_in(names)).list.any())
+        return _in_playlists(c.operand)
     if field.kind in (Kind.DATE, Kind.DATETIME):
         return _time_test(column.cast(pl.Datetime("us")) if field.kind == Kind.DATE else column, c, now)
     return _compare(column, c.positive_op, c.operand)
 
 
-def _text_test(value: pl.Expr, c: Condition) -> pl.Expr:
+def _joined_test(joined: pl.Expr, op: str, operand) -> pl.Expr:
+    """A test on any element of a list, as a substring test on the joined list."""
+    if op == "in":
+        return pl.any_horizontal([joined.str.contains(f"{SEP}{v}{SEP}", literal=True) for v in operand])
+    needle = {"is": f"{SEP}{operand}{SEP}", "contains": operand, "starts_with": f"{SEP}{operand}",
+              "ends_with": f"{operand}{SEP}"}[op]
+    return joined.str.contains(needle, literal=True)
+
+
+def _text_test(text: pl.Expr, c: Condition) -> pl.Expr:
+    """`text` is already lower-cased unless the condition is case-sensitive or a regex."""
     if c.positive_op == "matches":
-        return value.str.contains(c.operand)  # the pattern carries (?i) unless case-sensitive
-    text = value if c.case_sensitive else value.str.to_lowercase()
+        return text.str.contains(c.operand)  # the pattern carries (?i) unless case-sensitive
     op, operand = c.positive_op, c.operand
     if op == "is":
         return text == operand
@@ -89,30 +136,40 @@ def filter_expr(node: Node | None, now: dt.datetime) -> pl.Expr:
     return pl.all_horizontal(parts) if isinstance(node, All) else pl.any_horizontal(parts)
 
 
-def admitted_expr(node: Node, now: dt.datetime) -> pl.Expr:
-    """The conditions that admit a track which passes the filter: every condition of an `all`,
-    the passing branches of an `any`, a `not` as a whole."""
-    if isinstance(node, Condition):
-        return pl.when(condition_expr(node, now)).then(pl.lit([node.label])).otherwise(_EMPTY)
-    if isinstance(node, Not):
-        return pl.when(filter_expr(node, now)).then(pl.lit([describe(node)])).otherwise(_EMPTY)
+def fixed_admission(node: Node) -> str | None:
+    """The "admitted by" text when it is the same for every track (no `any` in the tree), else None."""
+    if isinstance(node, (Condition, Not)):
+        return node.label if isinstance(node, Condition) else describe(node)
     if isinstance(node, All):
-        return pl.concat_list([admitted_expr(n, now) for n in node.all])
-    return pl.concat_list([pl.when(filter_expr(n, now)).then(admitted_expr(n, now)).otherwise(_EMPTY)
-                           for n in node.any])
+        parts = [fixed_admission(n) for n in node.all]
+        return None if None in parts else " and ".join(parts)
+    return None
 
 
-def source_expr(source: Source, tracklists: dict[str, list[str]]) -> pl.Expr:
+def admitted_expr(node: Node, now: dt.datetime) -> pl.Expr:
+    """The conditions that admit a track which passes the filter, joined by " and ": every condition of an
+    `all`, the passing branches of an `any`, a `not` as a whole."""
+    if isinstance(node, Condition):
+        return pl.lit(node.label)
+    if isinstance(node, Not):
+        return pl.lit(describe(node))
+    if isinstance(node, All):
+        return pl.concat_str([admitted_expr(n, now) for n in node.all], separator=" and ")
+    # Only branches that pass contribute; at least one does, since the track passed the filter.
+    return pl.concat_str([pl.when(filter_expr(n, now)).then(admitted_expr(n, now)) for n in node.any],
+                         separator=" and ", ignore_nulls=True)
+
+
+def source_expr(source: Source, tracklists: dict[str, pl.Series]) -> pl.Expr:
     """Membership in a source; `tracklists` holds the track uris of child playlists already evaluated."""
     if source == "library":
         return pl.lit(True)
     if source == "liked":
         return pl.col("liked").fill_null(False)
     if isinstance(source, PlaylistSource):
-        return (pl.col("in_playlist").list.contains(source.playlist)
-                | pl.col("playlist_names").list.contains(source.playlist)).fill_null(False)
+        return _in_playlists([source.playlist])
     if isinstance(source, ChildSource):
-        return pl.col("track_uri").is_in(tracklists[source.child])
+        return pl.col("track_uri").is_in(tracklists[source.child].implode())
     if isinstance(source, UnionSource):
         return pl.any_horizontal([source_expr(s, tracklists) for s in source.union])
     if isinstance(source, IntersectionSource):
@@ -135,7 +192,7 @@ def describe_source(source: Source) -> str:
     return "(" + joiner.join(describe_source(s) for s in getattr(source, key)) + ")"
 
 
-def selection_expr(p: ChildPlaylist, tracklists: dict[str, list[str]], now: dt.datetime) -> pl.Expr:
+def selection_expr(p: ChildPlaylist, tracklists: dict[str, pl.Series], now: dt.datetime) -> pl.Expr:
     """Tracks of the child playlist before sort and limit: source and filter, plus always-include,
     minus always-exclude."""
     chosen = source_expr(p.source, tracklists) & filter_expr(p.filter, now)

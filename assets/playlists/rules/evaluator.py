@@ -13,11 +13,11 @@ import polars as pl
 
 from assets.normalise import normalise
 
-from .compiler import admitted_expr, describe_source, selection_expr
+from .compiler import admitted_expr, describe_source, fixed_admission, helper_columns, selection_expr
 from .errors import RuleError
 from .fields import ALL_FIELDS, FIELDS, Kind
 from .loader import check_against_data, dependency_order
-from .model import ChildPlaylist, Shuffle, child_dependencies, shuffle_rank
+from .model import ChildPlaylist, Shuffle, child_dependencies, shuffle_seed
 
 OUTPUT_SCHEMA = {"user_id": pl.String, "child_playlist": pl.String, "position": pl.Int64, "track_uri": pl.String,
                  "track_id": pl.String, "admitted_by": pl.String}
@@ -36,7 +36,8 @@ class Evaluation:
 
 def known_playlists(features: pl.DataFrame) -> set[str]:
     """Ids and names of the playlists that hold at least one of the user's tracks."""
-    return {v for column in ("in_playlist", "playlist_names") for v in features[column].explode().drop_nulls()}
+    names = features.select(pl.concat([pl.col("in_playlist").explode(), pl.col("playlist_names").explode()]).unique())
+    return set(names.to_series().drop_nulls().to_list())
 
 
 def evaluate(features: pl.DataFrame, playlists: list[ChildPlaylist], *, user_id: str, now: dt.datetime,
@@ -46,14 +47,15 @@ def evaluate(features: pl.DataFrame, playlists: list[ChildPlaylist], *, user_id:
     `playlist_names`: the user's playlist ids and names (default: those seen in the frame)."""
     known = known_playlists(features) if playlist_names is None else playlist_names
     usable, errors = check_against_data(playlists, available_fields, known)
-    features = _with_dedupe_keys(features, usable)
+    frame = _prepared(features, usable)
     tracklists: dict[str, pl.DataFrame] = {}
     for level in _levels(dependency_order(usable)):
-        uris = {name: t["track_uri"].to_list() for name, t in tracklists.items()}
-        masks = features.lazy().select(
-            [selection_expr(p, uris, now).alias(f"m{i}") for i, p in enumerate(level)]).collect()
-        for i, p in enumerate(level):
-            tracklists[p.name] = _tracklist(features.filter(masks[f"m{i}"]), p, now)
+        children = {name: t["track_uri"] for name, t in tracklists.items()}
+        # One pass over the frame computes the selections of the whole level.
+        with_masks = frame.with_columns(
+            [selection_expr(p, children, now).alias(f"_m{i}") for i, p in enumerate(level)]).lazy()
+        plans = [_tracklist(with_masks.filter(pl.col(f"_m{i}")), p, now) for i, p in enumerate(level)]
+        tracklists.update(zip((p.name for p in level), pl.collect_all(plans)))
     tables = [tracklists[p.name].select(pl.lit(user_id).alias("user_id"), pl.lit(p.name).alias("child_playlist"),
                                         pl.all()) for p in usable]
     tracks = pl.concat(tables) if tables else pl.DataFrame(schema=OUTPUT_SCHEMA)
@@ -68,54 +70,66 @@ def _levels(ordered: list[ChildPlaylist]) -> list[list[ChildPlaylist]]:
     return [[p for p in ordered if depth[p.name] == d] for d in range(max(depth.values(), default=-1) + 1)]
 
 
-def _with_dedupe_keys(features: pl.DataFrame, playlists: list[ChildPlaylist]) -> pl.DataFrame:
-    """The normalised title+artist key, from the frame's title_key/artist_key or computed once here."""
-    if not any(p.dedupe == "title_artist" for p in playlists):
-        return features
+def _prepared(features: pl.DataFrame, playlists: list[ChildPlaylist]) -> pl.DataFrame:
+    """The frame with a row index and the columns computed once for all child playlists: shared condition
+    helpers, integer ranks for text sort keys and the uri tie-break, dedupe keys."""
+    columns = {"_uri_rank": pl.col("track_uri").rank("ordinal"),
+               **helper_columns(playlists)}
+    for p in playlists:
+        for k in p.sort_keys:
+            if FIELDS[k.field].kind == Kind.TEXT:
+                columns[f"_sort_{k.field}"] = pl.col(FIELDS[k.field].column).str.to_lowercase().rank("dense")
+    for by in {p.dedupe for p in playlists} - {None}:
+        key = _title_artist(features) if by == "title_artist" else pl.col(by)
+        columns[f"_dedupe_{by}"] = key.rank("dense")  # small integers: cheaper to compare than text
+    return features.with_columns(**columns)
+
+
+def _title_artist(features: pl.DataFrame) -> pl.Expr:
+    """The normalised title+artist key, from the frame's title_key/artist_key or computed here."""
     if {"title_key", "artist_key"} <= set(features.columns):
         title, artist = pl.col("title_key"), pl.col("artist_key")
     else:
         title = pl.col("title").replace_strict(_normalised(features["title"]), return_dtype=pl.String)
         artist = pl.col("artist").replace_strict(_normalised(features["artist"]), return_dtype=pl.String)
-    return features.with_columns(_title_artist=pl.concat_str([title.fill_null(""), artist.fill_null("")],
-                                                             separator="\x00"))
+    return pl.concat_str([title.fill_null(""), artist.fill_null("")], separator="\x00")
 
 
 def _normalised(values: pl.Series) -> dict:
     return {v: normalise(v) for v in values.unique().to_list()}
 
 
-def _tracklist(rows: pl.DataFrame, p: ChildPlaylist, now: dt.datetime) -> pl.DataFrame:
+def _sort_column(name: str) -> str:
+    return f"_sort_{name}" if FIELDS[name].kind == Kind.TEXT else FIELDS[name].column
+
+
+def _tracklist(rows: pl.LazyFrame, p: ChildPlaylist, now: dt.datetime) -> pl.LazyFrame:
     """Order (always-included first), dedupe, limit, number and explain one child playlist's selection."""
-    rows = rows.with_columns(_included=pl.col("track_uri").is_in(p.include_uris))
-    rows = _ordered(rows, p, now)
+    included = pl.col("track_uri").is_in(p.include_uris) if p.include else pl.lit(False)
+    rows = _ordered(rows.with_columns(_included=included), p, now)
     if p.dedupe:
-        key = pl.col("_title_artist" if p.dedupe == "title_artist" else p.dedupe)
+        key = pl.col(f"_dedupe_{p.dedupe}")
         rows = rows.filter(key.is_null() | key.is_first_distinct())
     if p.limit and p.limit.count:
         rows = rows.head(p.limit.count)
     if p.limit and p.limit.duration_ms is not None:
         rows = rows.filter(pl.col("duration_ms").fill_null(0).cum_sum() <= p.limit.duration_ms)
-    admitted = (admitted_expr(p.filter, now).list.join(" and ") if p.filter is not None
-                else pl.lit(f"source: {describe_source(p.source)}"))
-    return rows.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("position"), "track_uri", "track_id",
-        pl.when(pl.col("_included")).then(pl.lit(ALWAYS_INCLUDED)).otherwise(admitted).alias("admitted_by"))
+    return rows.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("position"), "track_uri", "track_id",
+                       _admitted(p, now).alias("admitted_by"))
 
 
-def _ordered(rows: pl.DataFrame, p: ChildPlaylist, now: dt.datetime) -> pl.DataFrame:
+def _admitted(p: ChildPlaylist, now: dt.datetime) -> pl.Expr:
+    fixed = f"source: {describe_source(p.source)}" if p.filter is None else fixed_admission(p.filter)
+    labels = pl.lit(fixed) if fixed is not None else admitted_expr(p.filter, now)
+    return pl.when(pl.col("_included")).then(pl.lit(ALWAYS_INCLUDED)).otherwise(labels) if p.include else labels
+
+
+def _ordered(rows: pl.LazyFrame, p: ChildPlaylist, now: dt.datetime) -> pl.LazyFrame:
     """Sort keys with missing values last, ties broken by track uri; or the seeded shuffle."""
+    first = [pl.col("_included")] if p.include else []
     if isinstance(p.sort, Shuffle):
-        key = p.sort.key(now)
-        ranks = pl.Series([shuffle_rank(key, uri) for uri in rows["track_uri"]], dtype=pl.UInt64)
-        return rows.with_columns(_rank=ranks).sort(["_included", "_rank", "track_uri"],
-                                                    descending=[True, False, False])
-    keys = [_sort_value(k.field) for k in p.sort_keys]
-    return rows.sort([pl.col("_included"), *keys, pl.col("track_uri")],
-                     descending=[True, *(k.order == "desc" for k in p.sort_keys), False], nulls_last=True)
-
-
-def _sort_value(name: str) -> pl.Expr:
-    field = FIELDS[name]
-    column = pl.col(field.column)
-    return column.str.to_lowercase() if field.kind == Kind.TEXT else column
+        rank = pl.col("track_uri").hash(seed=shuffle_seed(p.sort.key(now)))  # as model.shuffle_ranks
+        return rows.sort([*first, rank, pl.col("_uri_rank")], descending=[True] * len(first) + [False, False])
+    keys = [pl.col(_sort_column(k.field)) for k in p.sort_keys]
+    return rows.sort([*first, *keys, pl.col("_uri_rank")], nulls_last=True, maintain_order=False,
+                     descending=[True] * len(first) + [k.order == "desc" for k in p.sort_keys] + [False])

@@ -145,6 +145,8 @@ def _parse_operand(c: Condition) -> Any:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expects text, not {type(value).__name__}")
+    if not value or "\x1f" in value:
+        raise ValueError("expects non-empty text")
     return value
 
 
@@ -322,9 +324,14 @@ class Shuffle(_Model):
         return f"{self.seed}:{year}-W{week:02d}"
 
 
-def shuffle_rank(key: str, track_uri: str) -> int:
-    """A track's place in a seeded shuffle: the same in both engines, for any number of tracks."""
-    return int.from_bytes(hashlib.blake2b(f"{key}|{track_uri}".encode(), digest_size=8).digest(), "big")
+def shuffle_seed(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big")
+
+
+def shuffle_ranks(key: str, track_uris: pl.Series) -> pl.Series:
+    """The tracks' places in a seeded shuffle: a seeded hash of the uri (stable for a given Polars version,
+    whatever the batch), so the same key gives the same order."""
+    return track_uris.hash(seed=shuffle_seed(key))
 
 
 def _sort_tag(value: Any) -> str:
