@@ -13,7 +13,7 @@ import dagster as dg
 from assets.automation import EAGER, REFRESH_WHEN_STALE
 from assets.partitions import spotify_users
 from resources.snapshot import refresh_snapshot
-from resources.warehouse import SQL_DIR, Warehouse, is_user_partitioned
+from resources.warehouse import SQL_DIR, Warehouse, is_user_partitioned, mart_columns
 
 MARTS_DIR = SQL_DIR / "marts"
 POOL = "duckdb_write"
@@ -84,6 +84,8 @@ def build_mart_asset(mart: MartFile, per_user: bool) -> dg.AssetsDefinition:
         metadata=metadata,
     )
     def _mart(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        if reshape_if_changed(warehouse, mart):
+            context.log.info("%s changed its columns: table recreated, other partitions rebuild on their runs", mart.table)
         if per_user:
             user = context.partition_key
             rows = warehouse.query(f"select * from ({mart.sql}) where user_id = ?", [user])
@@ -93,6 +95,22 @@ def build_mart_asset(mart: MartFile, per_user: bool) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata={"dagster/row_count": count})
 
     return _mart
+
+
+def reshape_if_changed(warehouse: Warehouse, mart: MartFile) -> bool:
+    """A DuckDB mart table made from an older version of its select is recreated with the new columns.
+
+    (`create table if not exists` keeps the old shape, and inserting the new rows would then fail.)
+    Parquet needs nothing: its readers union files by column name.
+    """
+    if not warehouse.is_duckdb:
+        return False
+    with warehouse.connect() as con:
+        stored = tuple(row[0] for row in con.sql(f"describe {mart.table}").fetchall())
+        if stored == mart_columns(mart.table):
+            return False
+        con.execute(f"create or replace table {mart.table} as select * from ({mart.sql}) limit 0")
+        return True
 
 
 def build_mart_assets() -> list[dg.AssetsDefinition]:

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from assets.marts import MART_ASSETS, asset_key_for_table, mart_files, parse_mart
-from resources.warehouse import SQL_DIR
+from assets.marts import MART_ASSETS, asset_key_for_table, mart_files, parse_mart, reshape_if_changed
+from resources.warehouse import SQL_DIR, Warehouse
 
 import dagster as dg
 
@@ -97,3 +97,13 @@ def test_enrichment_coverage_is_a_share(demo_warehouse):
     rows = demo_warehouse.query("select source, wanted, hits, coverage from enrichment_coverage").to_dicts()
     assert {r["source"] for r in rows} == {"deezer", "lastfm_tracks", "lastfm_artists", "musicbrainz"}
     assert all(0 < r["coverage"] <= 1 and r["hits"] <= r["wanted"] for r in rows)
+
+
+def test_a_mart_whose_columns_changed_is_recreated(tmp_path):
+    warehouse = Warehouse(storage="duckdb", data_dir=str(tmp_path))
+    with warehouse.connect() as con:  # as an older version of the mart left it
+        con.execute("create or replace table marts.likes_per_month (user_id varchar, month date, likes integer)")
+    mart = next(m for m in mart_files() if m.name == "likes_per_month")
+    assert reshape_if_changed(warehouse, mart)
+    assert not reshape_if_changed(warehouse, mart)
+    assert "liked_at_month_end" in warehouse.read("marts.likes_per_month").columns
