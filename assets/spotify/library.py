@@ -63,9 +63,10 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
     result = sync_liked(prefix, old_total, _fetcher(spotify, user, objects),
                         allowance=allowance(context, spotify, warehouse, user), full=full)
     save_track_objects(warehouse, user, objects, now, tables["raw.track_objects"])
-    counts = _save(warehouse, user, result, history, cursors, now, spotify.budget_per_day,
+    counts = _save(warehouse, user, result, history, cursor, cursors, now, spotify.budget_per_day,
                    had_prefix=not tables["raw.liked_songs_cursor"].is_empty())
     spent = requests_delta(before, spotify.requests_spent(user))
+    context.log.info(f"liked songs of {user}: {cursor.progress}" + (f"; stopped: {result.stopped}" if result.stopped else ""))
     return dg.MaterializeResult(metadata={
         **counts,
         **record_spend(warehouse, context, spent),
@@ -78,10 +79,9 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
     })
 
 
-def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, cursors, now, per_day: int | None,
-          had_prefix: bool) -> dict:
+def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, cursor: Cursor, cursors, now,
+          per_day: int | None, had_prefix: bool) -> dict:
     """Write history (when the whole library is known) or the held prefix (when not), and the cursor."""
-    cursor = cursors.get((LIKED, "")) or Cursor(LIKED)
     if result.complete:
         rows, merged = merge_liked(history, result.prefix, now)
         if merged.changed or len(rows) != len(history):

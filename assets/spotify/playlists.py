@@ -145,6 +145,8 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
     counts = _save_items(warehouse, user, tables, plan, run, cursors, now, spotify.budget_per_day)
     save_track_objects(warehouse, user, run.objects, now, tables["raw.track_objects"])
     spent = requests_delta(before, spotify.requests_spent(user))
+    if run.partial:
+        context.log.info(f"playlist items of {user}: {len(run.partial)} playlists to finish; stopped: {run.stopped}")
     return dg.MaterializeResult(metadata={
         **counts,
         "playlists_read": len(run.rows),

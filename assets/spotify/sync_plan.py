@@ -76,7 +76,7 @@ class LikedProgress:
     requests: int = 0
     new: int = 0                 # entries above the old prefix
     removed: list[Saved] = field(default_factory=list)   # old-prefix entries located as gone
-    probes: int = 0              # requests spent locating removals
+    probes: int = 0              # requests spent locating removals (beyond the pages the library needs)
     stopped: str | None = None   # why the run stopped early, if it did
 
     @property
@@ -188,8 +188,8 @@ def _reconcile(reader: _Reader, held: list[Saved], old_total: int, new: int,
         raise Inconsistent()
     if removed_count == 0:
         return fresh + held, [], 0
-    before = reader.requests
     gone_in_held = removed_count if len(held) >= old_total else _removed_within(reader, held, new, removed_count)
+    before = reader.requests
     budget = max(1, int(pages(reader.total) * max_probe_share))
     gone = locate_removed(held, new, gone_in_held, reader, max_requests=budget)
     gone_set = set(gone)
@@ -430,7 +430,8 @@ def run_minimum(liked_pages_needed: int, playlists: int, items_to_read: Iterable
 
 def fair_shares(budget: int, needs: dict[str, int | None]) -> dict[str, int]:
     """Split a day's budget so every user progresses: users needing less get what they need, the rest
-    is shared equally (water-filling). `None` means "as much as possible"."""
+    is shared equally (water-filling). `None` means "as much as possible". Needs are estimates, so
+    what is left once every need is met is shared out too: no request of the day goes unused."""
     shares = {user: 0 for user in needs}
     open_users = sorted(needs)
     left = max(budget, 0)
@@ -450,6 +451,9 @@ def fair_shares(budget: int, needs: dict[str, int | None]) -> dict[str, int]:
         for user in open_users:
             shares[user] += equal
         left -= equal * len(open_users)
+    if left > 0 and not open_users:
+        for i, user in enumerate(sorted(needs)):
+            shares[user] += left // len(needs) + (1 if i < left % len(needs) else 0)
     return shares
 
 
