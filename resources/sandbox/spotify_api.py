@@ -298,7 +298,6 @@ class SpotifyService:
         self.quota_used: dict[str, tuple[int, int]] = {}  # client_id -> (UTC day, requests)
         self.windows: dict[str, RateWindow] = {}
         self.blocked_until: dict[str, float] = {}
-        self.writes: dict[str, int] = {}  # playlist id -> writes; kept across library reloads
         self.generation = -1
 
     # --- harness protocol -------------------------------------------------------------------
@@ -441,10 +440,10 @@ class SpotifyService:
         digest = self.digests.get(playlist.id)
         if digest is None:
             digest = self.digests[playlist.id] = items_digest(playlist.items)
-        return make_snapshot(playlist.id, digest, self.writes.get(playlist.id, 0))
+        return make_snapshot(playlist.id, digest, self.world.playlist_writes.get(playlist.id, 0))
 
     def _wrote(self, playlist: Playlist) -> str:
-        self.writes[playlist.id] = self.writes.get(playlist.id, 0) + 1
+        self.world.playlist_writes[playlist.id] = self.world.playlist_writes.get(playlist.id, 0) + 1
         self.digests.pop(playlist.id, None)
         return self.snapshot_id(playlist)
 

@@ -54,6 +54,7 @@ class World:
         self.clock = clock
         self.client_id, self.client_secret = client_id, client_secret
         self.tokens = TokenRegistry()
+        self.playlist_writes: dict[str, int] = {}  # per playlist, kept across reloads: snapshot ids follow writes
         self.generation = 0
         self.load(library)
 
