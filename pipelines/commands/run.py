@@ -1,0 +1,118 @@
+"""`mixtape run [--user U] [--stage ingest|enrich|rules|push|all] [--dry-run]`: materialize through
+Dagster, in process, the same assets the UI would, with the instance of DAGSTER_HOME.
+
+Per-user assets run once per user (`--user`, else every user partition, else every stored token);
+shared assets (enrichment) run once. Stages run in order: ingest, enrich, rules, push.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+STAGES = ["ingest", "enrich", "rules", "push"]
+
+
+def stage_selection(stage: str):
+    """The assets of one stage, by asset group (the push asset on its own)."""
+    import dagster as dg
+
+    from assets.playlists.push import PUSH_KEY
+
+    return {
+        "ingest": dg.AssetSelection.groups("spotify"),
+        "enrich": dg.AssetSelection.groups("enrichment"),
+        "rules": dg.AssetSelection.groups("playlists") - dg.AssetSelection.assets(PUSH_KEY),
+        "push": dg.AssetSelection.assets(PUSH_KEY),
+    }[stage]
+
+
+def load_definitions():
+    from pipelines.definitions import defs
+
+    return defs
+
+
+def open_instance():
+    """The persistent instance of DAGSTER_HOME (runs show in the UI), else a throwaway one."""
+    import dagster as dg
+
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    print("mixtape run: DAGSTER_HOME is not set; using a temporary Dagster instance (runs will not show in the UI)",
+          file=sys.stderr)
+    return dg.DagsterInstance.ephemeral()
+
+
+def users_to_run(instance, defs, user: str | None) -> list[str]:
+    from assets.partitions import spotify_users
+
+    if user:
+        instance.add_dynamic_partitions(spotify_users.name, [user])
+        return [user]
+    known = instance.get_dynamic_partitions(spotify_users.name)
+    if known:
+        return sorted(known)
+    stored = sorted(defs.resources["spotify"].users())
+    if stored:
+        instance.add_dynamic_partitions(spotify_users.name, stored)
+    return stored
+
+
+def plan(defs, stages: list[str]) -> list[tuple[str, list, bool]]:
+    """(stage, asset keys, per user?) in run order; a stage's shared and per-user assets run apart."""
+    graph = defs.resolve_asset_graph()
+    steps = []
+    for stage in stages:
+        keys = sorted(stage_selection(stage).resolve(graph), key=lambda k: k.to_user_string())
+        per_user = [k for k in keys if graph.get(k).partitions_def is not None]
+        shared = [k for k in keys if graph.get(k).partitions_def is None]
+        steps += [(stage, group, flag) for group, flag in [(shared, False), (per_user, True)] if group]
+    return steps
+
+
+def materialize(defs, instance, keys: list, partition_key: str | None):
+    import dagster as dg
+
+    return dg.materialize(
+        [*defs.assets, *(defs.asset_checks or [])],
+        selection=dg.AssetSelection.assets(*keys),
+        partition_key=partition_key,
+        instance=instance,
+        resources=defs.resources,
+        raise_on_error=False,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    defs = load_definitions()
+    stages = STAGES if args.stage == "all" else [args.stage]
+    steps = plan(defs, stages)
+    with open_instance() as instance:
+        users = users_to_run(instance, defs, args.user)
+        if any(per_user for _, _, per_user in steps) and not users:
+            print("mixtape run: no Spotify user yet; run `mixtape login` first", file=sys.stderr)
+            return 1
+        failed = 0
+        for stage, keys, per_user in steps:
+            names = ", ".join(k.to_user_string() for k in keys)
+            for user in users if per_user else [None]:
+                who = f" for {user}" if user else ""
+                if args.dry_run:
+                    print(f"{stage}{who}: would materialize {names}")
+                    continue
+                result = materialize(defs, instance, keys, user)
+                status = "ok" if result.success else "FAILED"
+                failed += not result.success
+                print(f"{stage}{who}: {status} (run {result.run_id}) {names}")
+        return 1 if failed else 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="materialize assets through Dagster, in process",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--user", help="only this Spotify user (default: every user)")
+    parser.add_argument("--stage", choices=[*STAGES, "all"], default="all", help="which assets (default: all)")
+    parser.add_argument("--dry-run", action="store_true", help="print what would be materialized, run nothing")
+    parser.set_defaults(func=run)
