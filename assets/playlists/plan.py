@@ -65,8 +65,8 @@ class Plan:
     steps: tuple[Step, ...]
     replace_requests: int  # what wipe-and-replace would have cost
     kept: tuple[int, ...]  # positions in the current playlist whose entries keep their added_at
-    added: int  # tracks added (net of kept ones)
-    removed: int  # current entries that do not stay
+    added: int  # target entries the playlist did not hold (as a multiset), whatever the strategy
+    removed: int  # current entries the target does not hold: what the guardrail weighs
     moves: int = 0
     final_length: int = 0
 
@@ -144,7 +144,9 @@ def plan_push(current: Sequence[Item], target: Sequence[str], options: PlanOptio
         diff = diff_plan(uris, target, options.budget(cost_of_replace), cost_of_replace)
     if diff is not None and diff.kept:
         return diff
-    return Plan("replace", replace_steps(target), cost_of_replace, (), len(target), len(uris), 0, len(target))
+    shared = sum((Counter(uris) & Counter(target)).values())
+    return Plan("replace", replace_steps(target), cost_of_replace, (), len(target) - shared, len(uris) - shared, 0,
+                len(target))
 
 
 def diff_plan(uris: list[str | None], target: list[str], budget: int, cost_of_replace: int) -> Plan | None:

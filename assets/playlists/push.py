@@ -5,7 +5,6 @@ like the data flow and run the same against Spotify and the sandbox. The asset a
 them to the warehouse and Dagster.
 """
 
-
 import hashlib
 import json
 import time
@@ -51,6 +50,8 @@ MANAGED = "ops.managed_playlists"
 TRACKLISTS = "marts.child_playlist_tracks"
 # The push's record is its sync events: keyed by that table, so marts over it follow in the lineage.
 PUSH_KEY = dg.AssetKey(["ops", "sync_events"])
+# Only what planning needs; `next` too, since paging follows it.
+ITEM_FIELDS = "items(added_at,item(uri),track(uri)),next"
 # Errors after which the playlist may or may not hold the write: re-read and re-plan, never re-send.
 UNCERTAIN = (SpotifyWriteUncertain, SpotifyRateLimited, SpotifyUnavailable)
 
@@ -93,7 +94,7 @@ class PushFailed(SpotifyError):
 def read_items(spotify, user: str, playlist_id: str) -> list[Item]:
     """Every entry of a playlist, in order; unavailable content has uri None."""
     items: list[Item] = []
-    page = spotify.playlist_items_page(user, playlist_id, 0)
+    page = spotify.playlist_items_page(user, playlist_id, 0, fields=ITEM_FIELDS)
     while page:
         for entry in page["items"]:
             obj = spotify.item_of(entry)

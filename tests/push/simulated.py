@@ -29,7 +29,7 @@ class SimulatedSpotify:
             raise SpotifyNotFound(f"GET /v1/playlists/{playlist_id}")
         return {"id": playlist_id, "snapshot_id": f"s{self.snapshots[playlist_id]}"}
 
-    def playlist_items_page(self, user, playlist_id, offset, limit=50):
+    def playlist_items_page(self, user, playlist_id, offset, limit=50, fields=None):
         self.requests += 1
         items = self.playlists[playlist_id]
         page = items[offset : offset + self.page_size]

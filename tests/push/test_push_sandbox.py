@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from assets.playlists import sync_events as events
 from assets.playlists.push import MANAGED, MARKER
@@ -178,3 +179,19 @@ def test_a_push_killed_after_its_first_write_is_finished_by_the_rerun(push, ware
     assert_exact(remote, playlist_id, target, before, kept=[p for p, (u, _) in enumerate(before) if u in target])
     (killed,) = [e for e in events.from_frame(warehouse.read(events.TABLE, user_id="alice")) if e["run_id"] == "killed"]
     assert killed["status"] == events.FAILED and "orphaned" in killed["error_message"]
+
+
+def test_local_files_and_gone_tracks_added_by_hand_are_cleared(push, warehouse, remote, clock):
+    playlist_id = first_push(push, warehouse, clock)
+    library = requests.get(f"{remote.url}/_sandbox/library", timeout=10).json()
+    playlist = next(p for p in library["playlists"] if p["id"] == playlist_id)
+    playlist["items"][5:5] = [
+        {"local": {"name": "Demo", "artist": "Me", "album": "Tapes", "duration_ms": 128000},
+         "added_at": "2024-05-03T10:00:00Z", "added_by": "alice"},
+        {"unavailable": True, "added_at": "2019-01-01T00:00:00Z", "added_by": None},
+    ]
+    requests.post(f"{remote.url}/_sandbox/library", json=library, timeout=10).raise_for_status()
+    (event,) = push({"Running": BASE})
+    assert event["status"] == events.COMPLETED, event["error_message"]
+    assert event["strategy"] == "replace"
+    assert (event["removes"], event["adds"]) == (2, 0) and remote.uris(playlist_id) == BASE
