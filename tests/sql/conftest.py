@@ -1,9 +1,11 @@
 """Demo warehouses for the SQL tests, in both storage modes.
 
-The raw tables are seeded from a library made by the sandbox generator with the demo's seed and users,
-smaller than `demo_library()` so the enrichment stays quick, and served as the extended-access profile
-would (Spotify genres present); enrichment is the real enrichment assets run against the sandbox; sync
-events are rows made by the push's own event functions; then every mart is materialized.
+The demo warehouse is built as `make demo` builds it, only smaller: a library from the sandbox generator
+with the demo's seed and users (fewer songs than `demo_library()`, so it takes seconds), served by the
+sandbox in development mode; both users log in, and the real ingestion and enrichment assets fill the
+raw and enrich tables over HTTP. Sync events are rows made by the push's own event functions; then
+every mart is materialized. The hand-made `small_library()` (figures worked out by hand) is seeded
+straight into the raw tables.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -11,16 +13,21 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import requests
 
 from assets.enrich import ENRICH_ASSETS
 from assets.marts import MART_ASSETS
 from assets.playlists.sync_events import COMPLETED, FAILED, finish_event, start_event, to_frame
+from assets.spotify import SPOTIFY_ASSETS
+from pipelines.commands.login import login
 from resources.deezer import DeezerResource
 from resources.http import Timing, with_timing
 from resources.lastfm import LastfmResource
 from resources.musicbrainz import MusicbrainzResource
 from resources.sandbox import start_sandbox
 from resources.sandbox.generator import generate_library
+from resources.settings import Settings
+from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 from tests.sql.demo import seed_raw_tables
 from tests.sql.library import small_library
@@ -54,15 +61,35 @@ def empty_warehouse(storage: str, directory: Path) -> Warehouse:
 def build_demo_warehouse(warehouse: Warehouse) -> None:
     library = demo_sized_library()
     users = [u.id for u in library.users if library.liked.get(u.id)]
-    seed_raw_tables(warehouse, library, users)
     with start_sandbox(library) as sandbox:
+        ingest(sandbox, warehouse, users)
         enrich(sandbox, warehouse)
     seed_sync_events(warehouse, users)
     materialize_marts(warehouse, users)
 
 
 def demo_sized_library():
-    return generate_library(seed=2026, users=["demo", "friend"], liked=60, playlists=5, big_playlist=20, profile="extended")
+    return generate_library(seed=2026, users=["demo", "friend"], liked=60, playlists=5, big_playlist=20)
+
+
+def ingest(sandbox, warehouse: Warehouse, users: list[str]) -> None:
+    """Each user logs in (token in the data dir) and the Spotify assets run for their partition."""
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("spotify_users", users)
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE", "SPOTIFY_REDIRECT_URI"):
+            env.delenv(name, raising=False)
+        env.setenv("SPOTIFY_API_BASE", sandbox.url)
+        env.setenv("SPOTIFY_ACCOUNTS_BASE", sandbox.url)
+        env.setenv("MIXTAPE_DATA_DIR", warehouse.data_dir)
+        env.chdir(warehouse.data_dir)  # no stray .env from the project
+        for user in users:
+            requests.post(f"{sandbox.url}/_sandbox/session", json={"user": user}, timeout=5).raise_for_status()
+            login(Settings.from_env(), user, open_browser=False, timeout_s=5, say=lambda *_: None)
+            spotify = SpotifyResource(api_base=sandbox.url, accounts_base=sandbox.url, data_dir=warehouse.data_dir)
+            result = dg.materialize(SPOTIFY_ASSETS, partition_key=user, instance=instance,
+                                    resources={"warehouse": warehouse, "spotify": spotify})
+            assert result.success
 
 
 def enrich(sandbox, warehouse: Warehouse) -> None:

@@ -87,10 +87,10 @@ def test_each_partition_holds_only_its_user(small_warehouse, user):
     assert small_warehouse.read("marts.library_overview", user).height == 1
 
 
-def test_genres_come_from_lastfm_tags_as_well(demo_warehouse):
+def test_genres_come_from_lastfm_tags_in_development_mode(demo_warehouse):
     """Development-mode apps get no Spotify genres: Last.fm artist tags fill the breakdown."""
     sources = demo_warehouse.query("select distinct source from genre_breakdown").to_series().to_list()
-    assert sorted(sources) == ["lastfm", "spotify"]
+    assert sources == ["lastfm"]
 
 
 def test_enrichment_coverage_is_a_share(demo_warehouse):
