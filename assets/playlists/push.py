@@ -252,7 +252,8 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
         digest = tracklist_hash(target)
         untouched = untouched_since_last_push(known, playlist_id, snapshot)
         if untouched and digest == known.get("tracklist_hash"):
-            outcomes.append(PartOutcome(playlist_id, skipped=True, snapshot_id=snapshot))
+            unchanged = plan_push([Item(uri) for uri in target], target, policy.plan_options)
+            outcomes.append(PartOutcome(playlist_id, plan=unchanged, skipped=True, snapshot_id=snapshot))
             continue
         if playlist_id is None:  # dry run of a playlist not created yet
             outcomes.append(PartOutcome(None, plan=plan_push([], target, policy.plan_options)))

@@ -56,7 +56,8 @@ def record_plans(event: dict, plans: list[Plan]) -> dict:
 
 def finish_event(event: dict, status: str, now: datetime, *, playlist_ids: list[str] = (), tracks: int = 0,
                  api_requests: int = 0, write_requests: int = 0, error: str | None = None) -> dict:
-    saved = event["replace_requests"] - write_requests if status == COMPLETED else 0
+    wrote = status == COMPLETED or (status == SKIPPED and not event["dry_run"])
+    saved = event["replace_requests"] - write_requests if wrote else 0
     return {
         **event, "status": status, "completed_at": now, "updated": now, "error_message": error,
         "child_playlist_ids": json.dumps(list(playlist_ids)), "tracks_processed": tracks,

@@ -59,6 +59,7 @@ def test_an_unchanged_tracklist_costs_zero_writes_and_one_read(push, warehouse, 
     assert remote.writes() == {}
     assert sum(remote.stats().values()) == 1 == event["api_requests"]
     assert event["status"] == events.SKIPPED
+    assert event["strategy"] == "noop" and event["requests_saved"] == event["replace_requests"] == 1
 
 
 @pytest.mark.parametrize("k", [10, 100, 150])
