@@ -1,5 +1,9 @@
 """`mixtape sql [-c QUERY] [--format table|csv|json]`: ad-hoc SQL on the warehouse (tables, marts and the
-contract views), the same over DuckDB and Parquet. Without -c the query is read from stdin."""
+contract views), the same over DuckDB and Parquet. Without -c: an interactive read-only shell on a
+terminal, or the query read from stdin when it is piped in.
+
+Sessions are read-only and never block a run: with the DuckDB file they read the snapshot refreshed
+after every run (resources/snapshot.py), with Parquet storage the files themselves."""
 
 from __future__ import annotations
 
@@ -10,11 +14,105 @@ from datetime import date, datetime
 from decimal import Decimal
 
 
+HELP = """Statements end with ';'. Commands:
+  .tables                 tables and views
+  .format table|csv|json  how results print
+  .refresh                reopen on the newest snapshot (taken after each run)
+  .help                   this text
+  .quit                   leave (or Ctrl-D)"""
+
+
 def run_query(query: str):
-    """The one place queries go through (so it can be pointed at a read-only snapshot)."""
+    """The one place queries go through: a read-only session that no run waits for."""
+    from resources.snapshot import open_reader
+
+    with open_reader(_warehouse()) as con:
+        return query_frame(con, query)
+
+
+def query_frame(con, query: str):
+    """The result of `query` as a polars frame (an empty one for statements without a result)."""
+    import polars as pl
+
+    relation = con.sql(query)
+    return relation.pl() if relation is not None else pl.DataFrame()
+
+
+def _warehouse():
     from pipelines.resources import resources_from_env
 
-    return resources_from_env()["warehouse"].query(query)
+    return resources_from_env()["warehouse"]
+
+
+def shell(fmt: str, stdin=None, stdout=None) -> int:
+    """A small read-only SQL shell over one session, held open until the user leaves."""
+    from resources.snapshot import current_snapshot, open_reader
+
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    warehouse = _warehouse()
+    interactive = stdin.isatty()
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
+
+    def say(text: str = "") -> None:
+        print(text, file=stdout, flush=True)
+
+    def read(prompt: str) -> str | None:
+        if interactive and stdin is sys.stdin:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        stdout.write(prompt)
+        stdout.flush()
+        line = stdin.readline()
+        return line.rstrip("\n") if line else None
+
+    while True:  # one pass per session; `.refresh` starts a new one
+        with open_reader(warehouse) as con:
+            snapshot = current_snapshot(warehouse) if warehouse.is_duckdb else None
+            say(f"mixtape sql: read-only, {'snapshot ' + snapshot.name if snapshot else 'Parquet files'}; .help for commands")
+            action = _session(con, read, say, fmt)
+        if action == "quit":
+            return 0
+        fmt = action.removeprefix("refresh:")
+
+
+def _session(con, read, say, fmt: str) -> str:
+    """Read statements until the user quits ("quit") or asks for a newer snapshot ("refresh:<format>")."""
+    buffer: list[str] = []
+    while True:
+        try:
+            line = read("   ...> " if buffer else "mixtape> ")
+        except KeyboardInterrupt:  # Ctrl-C drops the statement being typed
+            buffer = []
+            say()
+            continue
+        if line is None:
+            say()
+            return "quit"
+        if not buffer and line.strip().startswith("."):
+            command, _, argument = line.strip().partition(" ")
+            if command in (".quit", ".exit"):
+                return "quit"
+            if command == ".refresh":
+                return f"refresh:{fmt}"
+            if command == ".format" and argument.strip() in ("table", "csv", "json"):
+                fmt = argument.strip()
+            elif command == ".tables":
+                say(render(query_frame(con, "select table_schema as schema, table_name as name, table_type as kind "
+                                            "from information_schema.tables order by all"), fmt))
+            else:
+                say(HELP)
+            continue
+        buffer.append(line)
+        if not line.rstrip().endswith(";"):
+            continue
+        statement, buffer = "\n".join(buffer), []
+        try:
+            say(render(query_frame(con, statement), fmt))
+        except Exception as error:  # duckdb raises many kinds; the user wants the message, not a traceback
+            say(f"Error: {error}")
 
 
 def _plain(value):
@@ -43,6 +141,8 @@ def render(frame, fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.command_text is None and sys.stdin.isatty():
+        return shell(args.format)
     query = args.command_text if args.command_text is not None else sys.stdin.read()
     if not query.strip():
         print("mixtape sql: no query (give -c QUERY or pipe one in)", file=sys.stderr)
@@ -57,7 +157,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("sql", help="ad-hoc SQL on the warehouse", description=__doc__)
-    parser.add_argument("-c", dest="command_text", metavar="QUERY", help="the query (default: read stdin)")
+    parser = subparsers.add_parser("sql", help="ad-hoc SQL on the warehouse (read-only, never blocks a run)",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-c", dest="command_text", metavar="QUERY",
+                        help="the query (default: a shell on a terminal, else read stdin)")
     parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     parser.set_defaults(func=run)
