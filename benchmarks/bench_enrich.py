@@ -98,21 +98,23 @@ def seed_figures(row: dict) -> str:
     return f"~{SEED_004['second_calls'] * scale:,.0f} calls"
 
 
-def print_table(rows: list[dict]) -> None:
-    header = (f"{'tracks':>7} {'no isrc':>7} {'artists':>7} {'run':>6} | {'deezer':>6} {'lastfm':>6} {'mbrainz':>7} "
-              f"{'total':>6} {'viol':>4} | {'wait s':>8} {'compute s':>9} {'wall s':>8} | seed 004 (scaled)")
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        calls, wait = r["calls"], sum(r["wait_s"].values())
-        print(f"{r['tracks']:>7} {r['without_isrc']:>7} {r['artists']:>7} {r['run']:>6} | {calls['deezer']:>6} "
-              f"{calls['lastfm']:>6} {calls['musicbrainz']:>7} {sum(calls.values()):>6} {r['violations']:>4} | "
-              f"{wait:>8.1f} {r['compute_s']:>9.1f} {wait + r['compute_s']:>8.1f} | {seed_figures(r)}")
+HEADER = (f"{'tracks':>7} {'no isrc':>7} {'artists':>7} {'run':>6} | {'deezer':>6} {'lastfm':>6} {'mbrainz':>7} "
+          f"{'total':>6} {'viol':>4} | {'wait s':>8} {'compute s':>9} {'wall s':>8} | seed 004 (scaled)")
+
+
+def print_row(r: dict) -> None:
+    calls, wait = r["calls"], sum(r["wait_s"].values())
+    print(f"{r['tracks']:>7} {r['without_isrc']:>7} {r['artists']:>7} {r['run']:>6} | {calls['deezer']:>6} "
+          f"{calls['lastfm']:>6} {calls['musicbrainz']:>7} {sum(calls.values()):>6} {r['violations']:>4} | "
+          f"{wait:>8.1f} {r['compute_s']:>9.1f} {wait + r['compute_s']:>8.1f} | {seed_figures(r)}", flush=True)
+
+
+def print_notes(rows: list[dict]) -> None:
     print()
-    print("wait s: simulated waiting for the rate limits (per service: "
-          + "; ".join(f"{r['tracks']}/{r['run']}: " + ", ".join(f"{s} {w:.0f}" for s, w in r["wait_s"].items()) for r in rows)
-          + ")")
-    print("wall s = wait + compute: what a real run would take; the services run one after another.")
+    for r in rows:
+        print(f"wait s, {r['tracks']} tracks, {r['run']} run: " + ", ".join(f"{s} {w:.1f}" for s, w in r["wait_s"].items()))
+    print("wait s: simulated waiting for the rate limits; compute s: real time of the run against the sandbox;")
+    print("wall s = wait + compute: what a real run would take (the services run one after another).")
     print("seed 004: 100 tracks ~320 calls / ~16 s first run, ~30 calls second run, MusicBrainz never cached; "
           "scaled linearly to each size.")
 
@@ -121,12 +123,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 tracks only")
     args = parser.parse_args()
+    print(HEADER)
+    print("-" * len(HEADER), flush=True)
     rows = []
     for size in QUICK_SIZES if args.quick else SIZES:
-        rows += bench(size)
-        print(f"... {size} tracks done", flush=True)
-    print()
-    print_table(rows)
+        for row in bench(size):
+            print_row(row)
+            rows.append(row)
+    print_notes(rows)
     if not all(r["success"] for r in rows):
         raise SystemExit("a run failed")
 
