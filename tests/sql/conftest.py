@@ -4,7 +4,7 @@ The demo warehouse is built as `make demo` builds it, only smaller: a library fr
 with the demo's seed and users (fewer songs than `demo_library()`, so it takes seconds), served by the
 sandbox in development mode; both users log in, and the real ingestion and enrichment assets fill the
 raw and enrich tables over HTTP. Sync events are rows made by the push's own event functions; then
-every mart is materialized. The hand-made `small_library()` (figures worked out by hand) is seeded
+every mart is materialized (with the rules engineer's track features). The hand-made `small_library()` (figures worked out by hand) is seeded
 straight into the raw tables.
 """
 
@@ -18,6 +18,7 @@ import requests
 from assets.enrich import ENRICH_ASSETS
 from assets.marts import MART_ASSETS
 from assets.playlists.sync_events import COMPLETED, FAILED, finish_event, start_event, to_frame
+from assets.playlists.tracklists import track_features
 from assets.spotify import SPOTIFY_ASSETS
 from pipelines.commands.login import login
 from resources.deezer import DeezerResource
@@ -122,7 +123,7 @@ def seed_sync_events(warehouse: Warehouse, users: list[str]) -> None:
 def materialize_marts(warehouse: Warehouse, users: list[str]) -> None:
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("spotify_users", users)
-    per_user = [a for a in MART_ASSETS if a.partitions_def is not None]
+    per_user = [track_features, *(a for a in MART_ASSETS if a.partitions_def is not None)]
     shared = [a for a in MART_ASSETS if a.partitions_def is None]
     for user in users:
         assert dg.materialize(per_user, partition_key=user, instance=instance, resources={"warehouse": warehouse}).success
