@@ -82,7 +82,9 @@ def synthetic_features(n: int, seed: int = 7) -> pl.DataFrame:
 
 
 def rule_file(count: int, seed: int = 11) -> str:
-    """`count` child playlists drawn from a varied mix of templates (filters, sources, sort, limit, dedupe)."""
+    """`count` child playlists drawn from a varied mix of templates (filters, sources, sort, limit, dedupe).
+    Most are capped by count or duration, as real child playlists are; the uncapped ones (recent likes,
+    a union with a tag filter) grow with the library."""
     rng = random.Random(seed)
     templates = [
         lambda: {"filter": {"all": [{"field": "bpm", "op": "between", "value": sorted(rng.sample(range(80, 200), 2))},
@@ -92,10 +94,11 @@ def rule_file(count: int, seed: int = 11) -> str:
         lambda: {"filter": {"field": "decade", "op": "is", "value": rng.choice(range(1960, 2030, 10))},
                  "sort": {"shuffle": "weekly", "seed": rng.randint(0, 9)}, "limit": {"duration": "2 h"}},
         lambda: {"source": {"difference": [{"playlist": rng.choice(PLAYLIST_NAMES)}, {"playlist": f"p{rng.randint(0, 19)}"}]},
-                 "dedupe": "isrc"},
+                 "dedupe": "isrc", "limit": {"duration": "3 h"}},
         lambda: {"filter": {"any": [{"field": "title", "op": "matches", "value": f"^{rng.choice(WORDS)}"},
                                     {"not": {"field": "explicit", "op": "is", "value": True}}]},
-                 "sort": [{"field": "release_date", "order": "desc"}, {"field": "title"}], "dedupe": "title_artist"},
+                 "sort": [{"field": "release_date", "order": "desc"}, {"field": "title"}], "dedupe": "title_artist",
+                 "limit": {"count": 500}},
         lambda: {"source": {"union": ["liked", {"playlist": rng.choice(PLAYLIST_NAMES)}]},
                  "filter": {"all": [{"field": "gain", "op": "gt", "value": -10},
                                     {"field": "tags", "op": "in", "value": rng.sample(GENRES, 3)},

@@ -8,7 +8,7 @@ import sys
 
 # Each command lives in pipelines/commands/<name>.py with `register(subparsers)`;
 # `register` sets `func` on its parser. Imported lazily so `mixtape --help` stays fast.
-COMMANDS = ["sandbox", "login", "status", "ui", "run", "sql"]
+COMMANDS = ["sandbox", "login", "status", "ui", "run", "sql", "rules", "demo"]
 
 
 def build_parser() -> argparse.ArgumentParser:

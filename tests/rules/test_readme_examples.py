@@ -13,8 +13,6 @@ import yaml
 from assets.playlists.rules import evaluate, parse_rules
 from assets.playlists.tracklists import fields_for, read_features
 from benchmarks.naive_rules import evaluate_naive
-from resources.sandbox.generator import demo_library
-from tests.rules.demo_warehouse import demo_warehouse
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -27,12 +25,8 @@ def readme_examples() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    library = demo_library()
-    warehouse, _ = demo_warehouse(tmp_path_factory.mktemp("demo"), library, ["demo"])
-    features = read_features(warehouse, "demo")
-    liked = [dt.datetime.fromisoformat(s.added_at.replace("Z", "")) for s in library.liked["demo"]]
-    return features, max(liked) + dt.timedelta(days=1)
+def demo(demo_built):
+    return read_features(demo_built["warehouse"], "demo"), demo_built["now"]
 
 
 def _evaluate(features: pl.DataFrame, example: str, now: dt.datetime):

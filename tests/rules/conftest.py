@@ -1,0 +1,18 @@
+"""The demo library in a DuckDB warehouse with track features built, once per session."""
+
+import datetime as dt
+
+import pytest
+
+from resources.sandbox.generator import demo_library
+from tests.rules.demo_warehouse import demo_warehouse
+
+
+@pytest.fixture(scope="session")
+def demo_built(tmp_path_factory):
+    library = demo_library()
+    directory = tmp_path_factory.mktemp("demo-warehouse")
+    warehouse, instance = demo_warehouse(directory, library, ["demo"])
+    liked = [dt.datetime.fromisoformat(s.added_at.replace("Z", "")) for s in library.liked["demo"]]
+    return {"warehouse": warehouse, "instance": instance, "library": library, "directory": directory,
+            "now": max(liked) + dt.timedelta(days=1)}
