@@ -7,6 +7,7 @@ from the marts; the page inlines them, and each is also written next to it as an
 import base64
 import html
 import io
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,7 +196,10 @@ def _chart(name: str, title: str, fig: Figure, ax, rows: int) -> Chart:
 
 def _save(fig: Figure, fmt: str) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, dpi=80 if fmt == "png" else None)
+    with warnings.catch_warnings():
+        # playlist names carry emoji the bundled font lacks: drawn as boxes, not worth a warning per chart
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.savefig(buffer, format=fmt, dpi=80 if fmt == "png" else None)
     return buffer.getvalue()
 
 
