@@ -38,6 +38,15 @@ def current_snapshot(warehouse: Warehouse) -> Path | None:
     return link.resolve() if link.exists() else None
 
 
+def snapshot_is_stale(warehouse: Warehouse) -> bool:
+    """The warehouse file changed after the current snapshot was taken (DuckDB mode only)."""
+    snapshot = current_snapshot(warehouse)
+    if not warehouse.is_duckdb or snapshot is None:
+        return False
+    written = _warehouse_written_at(warehouse)
+    return written is not None and written > snapshot.stat().st_mtime
+
+
 def refresh_snapshot(warehouse: Warehouse) -> Path | None:
     """Copy the DuckDB warehouse into a fresh snapshot file and make it current.
 
@@ -51,6 +60,7 @@ def refresh_snapshot(warehouse: Warehouse) -> Path | None:
     with FileLock(str(directory / ".lock")):
         target = directory / _snapshot_name(datetime.now(UTC).replace(tzinfo=None))
         _copy_database(warehouse, target)
+        _stamp_with_warehouse_time(warehouse, target)
         _point_current_at(directory, target)
         _prune(directory, keep=target)
     return target
@@ -86,6 +96,20 @@ def _copy_database(warehouse: Warehouse, target: Path) -> None:
         finally:
             con.execute("detach snapshot_target")
     partial.rename(target)
+
+
+def _warehouse_written_at(warehouse: Warehouse) -> float | None:
+    files = [warehouse.database_path, Path(f"{warehouse.database_path}.wal")]
+    times = [p.stat().st_mtime for p in files if p.exists()]
+    return max(times) if times else None
+
+
+def _stamp_with_warehouse_time(warehouse: Warehouse, target: Path) -> None:
+    # Opening the warehouse touches its file (DDL is re-applied), so the copy would look older than
+    # its source: give the snapshot the warehouse's own time, which it faithfully reflects.
+    written = _warehouse_written_at(warehouse)
+    if written is not None:
+        os.utime(target, (written, written))
 
 
 def _point_current_at(directory: Path, target: Path) -> None:

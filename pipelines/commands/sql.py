@@ -22,6 +22,10 @@ HELP = """Statements end with ';'. Commands:
   .quit                   leave (or Ctrl-D)"""
 
 
+STALE = ("note: the warehouse changed after this snapshot was taken; `mixtape sql --refresh` takes a new one "
+         "(waiting while a run writes), as does the snapshot_after_runs sensor after every run")
+
+
 def run_query(query: str):
     """The one place queries go through: a read-only session that no run waits for."""
     from resources.snapshot import open_reader
@@ -46,7 +50,7 @@ def _warehouse():
 
 def shell(fmt: str, stdin=None, stdout=None) -> int:
     """A small read-only SQL shell over one session, held open until the user leaves."""
-    from resources.snapshot import current_snapshot, open_reader
+    from resources.snapshot import current_snapshot, open_reader, snapshot_is_stale
 
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     warehouse = _warehouse()
@@ -72,6 +76,8 @@ def shell(fmt: str, stdin=None, stdout=None) -> int:
         with open_reader(warehouse) as con:
             snapshot = current_snapshot(warehouse) if warehouse.is_duckdb else None
             say(f"mixtape sql: read-only, {'snapshot ' + snapshot.name if snapshot else 'Parquet files'}; .help for commands")
+            if snapshot_is_stale(warehouse):
+                say(STALE)
             action = _session(con, read, say, fmt)
         if action == "quit":
             return 0
@@ -141,6 +147,10 @@ def render(frame, fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.refresh:
+        from resources.snapshot import refresh_snapshot
+
+        refresh_snapshot(_warehouse())
     if args.command_text is None and sys.stdin.isatty():
         return shell(args.format)
     query = args.command_text if args.command_text is not None else sys.stdin.read()
@@ -162,4 +172,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-c", dest="command_text", metavar="QUERY",
                         help="the query (default: a shell on a terminal, else read stdin)")
     parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    parser.add_argument("--refresh", action="store_true",
+                        help="first take a fresh snapshot of the DuckDB warehouse (waits while a run writes)")
     parser.set_defaults(func=run)

@@ -150,3 +150,19 @@ def test_a_run_succeeds_while_a_terminal_shell_is_open(warehouse, monkeypatch):
     finally:
         terminal.close()
     assert terminal.process.returncode == 0
+
+
+def test_refresh_takes_a_new_snapshot_first(warehouse, capsys):
+    like(warehouse, "t1", "t2")
+    assert main(["sql", "--refresh", "-c", "select count(*) as n from liked_songs", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "2"]
+
+
+def test_the_shell_says_when_its_snapshot_is_older_than_the_warehouse(warehouse):
+    out = io.StringIO()
+    shell("csv", stdin=io.StringIO(".quit\n"), stdout=out)
+    assert "changed after this snapshot" not in out.getvalue()
+    like(warehouse, "t1", "t2")
+    out = io.StringIO()
+    shell("csv", stdin=io.StringIO(".quit\n"), stdout=out)
+    assert "changed after this snapshot" in out.getvalue()
