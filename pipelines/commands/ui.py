@@ -62,19 +62,19 @@ def start_dagster_dev(port: int, env: dict[str, str] | None = None, cwd: Path | 
                             stdout=log, stderr=subprocess.STDOUT if log else None)
 
 
-def stop_process_group(process: subprocess.Popen, timeout_s: float = 20) -> None:
-    """End `dagster dev` and everything it started: signalling only its pid leaves children running."""
+def stop_process_group(process: subprocess.Popen, timeout_s: float = 15) -> None:
+    """End `dagster dev` and everything it started: signalling only its pid leaves children running.
+
+    SIGINT first (what Ctrl-C sends: dagster dev shuts its webserver and daemon down cleanly; it
+    ignores SIGTERM for a long while), then SIGKILL for whatever of the group is left."""
     if process.poll() is None:
         try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
+            os.killpg(process.pid, signal.SIGINT)
             process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
+        except (ProcessLookupError, subprocess.TimeoutExpired):
             pass
     try:
-        os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left
+        os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     process.wait()
@@ -91,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         print(login_demo_user())
     print(f"DAGSTER_HOME={home}; the UI will be at http://127.0.0.1:{args.port}")
     process = start_dagster_dev(args.port)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a plain `kill` still ends the whole group
     try:
         return process.wait()
     except KeyboardInterrupt:

@@ -1,0 +1,159 @@
+"""The Dagster UI in a real browser: `dagster dev` on the sandbox, the asset graph, a materialization for
+the demo user launched from the UI, and the metadata it left. Screenshots go to test-artifacts/ui/."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from pipelines.commands.ui import DEMO_USER, free_port, login_demo_user, start_dagster_dev, stop_process_group
+from pipelines.home import PROJECT_ROOT, ensure_dagster_home
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "ui"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STARTUP_S = 180  # dagster dev is ~10 s on an idle machine; CI machines are busier
+RUN_S = 300
+ASSET = "raw/liked_songs"
+
+
+def wait_until_serving(url: str, process, timeout_s: float) -> None:
+    """Poll the webserver until it answers; fail early if dagster dev died."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"dagster dev exited with {process.returncode}; see {ARTIFACTS / 'dagster.log'}")
+        try:
+            if requests.get(f"{url}/server_info", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"dagster dev did not serve {url} within {timeout_s} s")
+
+
+@pytest.fixture
+def demo_library():
+    from resources.sandbox.generator import demo_library
+
+    return demo_library()
+
+
+@pytest.fixture
+def dagster_ui(tmp_path, monkeypatch, demo_library):
+    """`dagster dev -w workspace.yaml` on free ports, a fresh DAGSTER_HOME with the project's dagster.yaml,
+    the sandbox in this process with the demo user logged in and its partition registered."""
+    from resources.sandbox import start_sandbox
+
+    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE", "SPOTIFY_REDIRECT_URI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("MIXTAPE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    ensure_dagster_home()
+    sandbox = start_sandbox(demo_library)
+    for name, url in sandbox.base_urls.items():
+        monkeypatch.setenv(name, url)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log_path = tmp_path / "dagster.log"
+    process = None
+    try:
+        login_demo_user(DEMO_USER)
+        port = free_port()
+        with open(log_path, "w") as log:
+            process = start_dagster_dev(port, env=dict(os.environ), cwd=tmp_path, log=log)
+            url = f"http://127.0.0.1:{port}"
+            wait_until_serving(url, process, STARTUP_S)
+            yield url
+    finally:
+        if process is not None:
+            stop_process_group(process)
+        sandbox.stop()
+        if log_path.exists():
+            shutil.copyfile(log_path, ARTIFACTS / "dagster.log")
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(120_000)
+            yield page
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "last.png"))
+            browser.close()
+
+
+def skip_community_dialog(page) -> None:
+    """A fresh instance greets the first visit with "Join the Dagster community"."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.get_by_role("button", name="Skip").click(timeout=30_000)
+    except PlaywrightTimeout:
+        pass  # already dismissed on this instance
+
+
+def launch_for_partition(page, partition: str) -> None:
+    """On an asset page: Materialize… -> pick one partition -> Launch 1 run."""
+    page.locator("button", has_text="Materialize").first.click()
+    dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
+    dialog.get_by_text("Select a partition or create one").click()
+    page.get_by_placeholder("Filter partitions").fill(partition)
+    page.get_by_role("menuitem").filter(has_text=partition).filter(has_not_text="partition").first.click()
+    dialog.get_by_text("Launch runs to materialize").click()  # closes the partition picker
+    page.screenshot(path=str(ARTIFACTS / "03-launch-dialog.png"))
+    dialog.get_by_role("button", name="Launch 1 run").click()
+
+
+def metadata_value(page, key: str) -> str:
+    """The value of one metadata row of the asset's latest materialization."""
+    row = page.locator("tr", has=page.locator("td", has_text=re.compile(rf"^\s*{re.escape(key)}\s*$")))
+    return row.first.locator("td").last.inner_text().strip()
+
+
+def test_materialize_the_demo_users_liked_songs_from_the_ui(dagster_ui, page, demo_library):
+    from pipelines.definitions import defs
+
+    groups = {node.group_name for node in defs.resolve_asset_graph().asset_nodes if node.is_materializable}
+    page.goto(f"{dagster_ui}/asset-groups")
+    skip_community_dialog(page)
+    page.get_by_text("Global asset lineage").wait_for()
+    for group in sorted(groups):
+        page.get_by_text(group, exact=True).first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "01-asset-graph.png"))
+
+    page.goto(f"{dagster_ui}/assets/{ASSET}")
+    skip_community_dialog(page)
+    page.get_by_text("The user's liked songs").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "02-asset-page.png"))
+    launch_for_partition(page, DEMO_USER)
+
+    toast = page.get_by_text(re.compile(r"Launched run [0-9a-f]{8}"))
+    run_id = re.search(r"Launched run ([0-9a-f]{8})", toast.inner_text()).group(1)
+    page.get_by_role("link", name="View").or_(page.get_by_role("button", name="View")).first.click()
+    page.wait_for_url(re.compile(rf"/runs/{run_id}"))
+    page.get_by_text("Success", exact=True).first.wait_for(timeout=RUN_S * 1000)
+    page.screenshot(path=str(ARTIFACTS / "04-run-success.png"))
+
+    page.goto(f"{dagster_ui}/assets/{ASSET}?view=overview&partition={DEMO_USER}")
+    page.locator("td", has_text="spotify_requests").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "05-metadata.png"), full_page=True)
+    liked = len(demo_library.liked[DEMO_USER])
+    assert re.search(rf"Row count\s+{liked:,}|Row count\s+{liked}\b", page.inner_text("body"))
+    assert int(metadata_value(page, "liked")) == liked
+    assert int(metadata_value(page, "spotify_requests")) >= 1
+    assert metadata_value(page, "complete") == "true"
