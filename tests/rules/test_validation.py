@@ -168,3 +168,10 @@ def test_the_json_schema_knows_fields_and_operators():
     text = json.dumps(json_schema())
     for word in ("bpm", "in_the_last", "not_in_playlist", "shuffle", "title_artist", "intersection"):
         assert f'"{word}"' in text
+
+
+def test_an_empty_child_playlist_is_counted_with_zero_tracks():
+    rules = _rules(GOOD + "    - name: Nothing\n      filter: {field: bpm, op: gt, value: 1000}\n")
+    rows = [{"track_uri": "spotify:track:a", "liked": True, "bpm": 120.0, "in_playlist": [], "playlist_names": []}]
+    result = evaluate(features_frame(rows), rules.for_user("demo")[0], user_id="demo", now=dt.datetime(2026, 1, 1))
+    assert result.counts() == {"Good": 1, "Nothing": 0}

@@ -18,8 +18,7 @@ def helper_columns(playlists: list[ChildPlaylist]) -> dict[str, pl.Expr]:
     """Columns computed once per frame that conditions share: lower-cased texts, joined lists."""
     helpers: dict[str, pl.Expr] = {}
     if any(_reads_playlists(p.source) for p in playlists):
-        helpers["_playlists"] = _joined(pl.concat_list([pl.col("in_playlist").fill_null([]),
-                                                         pl.col("playlist_names").fill_null([])]))
+        helpers["_playlists"] = _memberships()
     for p in playlists:
         for _, c in conditions(p.filter):
             field = FIELDS[c.field]
@@ -29,14 +28,19 @@ def helper_columns(playlists: list[ChildPlaylist]) -> dict[str, pl.Expr]:
                 joined = _joined(pl.col(field.column))
                 helpers[_joined_name(c)] = joined if c.case_sensitive else joined.str.to_lowercase()
             if field.kind == Kind.PLAYLISTS:
-                helpers["_playlists"] = _joined(pl.concat_list([pl.col("in_playlist").fill_null([]),
-                                                                 pl.col("playlist_names").fill_null([])]))
+                helpers["_playlists"] = _memberships()
     return helpers
 
 
 def _joined(lists: pl.Expr) -> pl.Expr:
     """`[a, b]` -> `␟a␟b␟`: any-element tests become substring tests (empty list: `␟␟`)."""
     return pl.concat_str([pl.lit(SEP), lists.list.join(SEP), pl.lit(SEP)])
+
+
+def _memberships() -> pl.Expr:
+    """Ids and names of the playlists holding the track, joined: `␟id1␟id2␟name1␟name2␟`."""
+    return pl.concat_str([pl.lit(SEP), pl.col("in_playlist").list.join(SEP).fill_null(""), pl.lit(SEP),
+                          pl.col("playlist_names").list.join(SEP).fill_null(""), pl.lit(SEP)])
 
 
 def _joined_name(c: Condition) -> str:

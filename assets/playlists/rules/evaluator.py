@@ -28,10 +28,11 @@ ALWAYS_INCLUDED = "always include"
 class Evaluation:
     tracks: pl.DataFrame
     errors: list[RuleError] = field(default_factory=list)
+    evaluated: list[str] = field(default_factory=list)  # child playlists built (some may be empty)
 
     def counts(self) -> dict[str, int]:
         grouped = self.tracks.group_by("child_playlist").len()
-        return dict(zip(grouped["child_playlist"], grouped["len"]))
+        return {name: 0 for name in self.evaluated} | dict(zip(grouped["child_playlist"], grouped["len"]))
 
 
 def known_playlists(features: pl.DataFrame) -> set[str]:
@@ -59,7 +60,7 @@ def evaluate(features: pl.DataFrame, playlists: list[ChildPlaylist], *, user_id:
     tables = [tracklists[p.name].select(pl.lit(user_id).alias("user_id"), pl.lit(p.name).alias("child_playlist"),
                                         pl.all()) for p in usable]
     tracks = pl.concat(tables) if tables else pl.DataFrame(schema=OUTPUT_SCHEMA)
-    return Evaluation(tracks.select(list(OUTPUT_SCHEMA)).cast(OUTPUT_SCHEMA), errors)
+    return Evaluation(tracks.select(list(OUTPUT_SCHEMA)).cast(OUTPUT_SCHEMA), errors, [p.name for p in usable])
 
 
 def _levels(ordered: list[ChildPlaylist]) -> list[list[ChildPlaylist]]:
