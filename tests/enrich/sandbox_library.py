@@ -1,18 +1,16 @@
-"""A small hand-built library with every enrichment oddity, the sandbox serving it, and resources
+"""A small hand-built library with every enrichment oddity, its catalog rows, and enrichment runs
 whose pacing and backoff run on the sandbox's movable clock (no real waiting, same rate judgement)."""
 
 from datetime import UTC, datetime
 
 import dagster as dg
 import polars as pl
-import pytest
 
 from assets.enrich import ENRICH_ASSETS
 from resources.deezer import DeezerResource
 from resources.http import Timing, with_timing
 from resources.lastfm import LastfmResource
 from resources.musicbrainz import MusicbrainzResource
-from resources.sandbox import start_sandbox
 from resources.sandbox.library import Library
 from resources.warehouse import Warehouse
 
@@ -85,20 +83,6 @@ def catalog_rows(user_tracks: list[str]) -> pl.DataFrame:
              "artist_names": [names[a] for a in t["artist_ids"]], "duration_ms": t["duration_ms"], "isrc": t.get("isrc")}
             for t in LIBRARY["tracks"] if t["id"] in user_tracks]
     return pl.DataFrame(rows, schema_overrides={"isrc": pl.String})
-
-
-@pytest.fixture
-def sandbox():
-    with start_sandbox(library()) as running:
-        yield running
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    warehouse = Warehouse(storage="duckdb", data_dir=str(tmp_path))
-    warehouse.replace_partition("raw.tracks", "alice", catalog_rows(["t1", "t2", "t3", "t4", "t5", "t6"]))
-    warehouse.replace_partition("raw.tracks", "bob", catalog_rows(["t1", "t7", "t6"]))
-    return warehouse
 
 
 def sandbox_timing(running) -> Timing:

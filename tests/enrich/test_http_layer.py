@@ -7,7 +7,7 @@ from resources.http import RateLimiter, ServiceError, Timing, as_int, as_list, w
 from resources.lastfm import LastfmResource, tag_names
 from resources.musicbrainz import MusicbrainzResource
 from resources.sandbox import start_sandbox
-from tests.enrich.conftest import library, sandbox_timing
+from tests.enrich.sandbox_library import library, sandbox_timing
 
 
 class FakeClock:
