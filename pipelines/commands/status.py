@@ -4,7 +4,6 @@ how far the library sync got, and the Spotify requests left today. Sends no Spot
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,7 +53,7 @@ def render_user(s: UserStatus, now: datetime, ttl: timedelta) -> list[str]:
         f"  requests today  {s.requests_today}",
     ]
     for name, value in s.progress.items():
-        lines.append(f"  {name:<15} {value}")
+        lines.append(f"  sync {name}: {value}")
     if not s.last_pushes:
         lines.append("  last pushes     none")
     for child, status, completed_at, adds, removes, moves in s.last_pushes:
@@ -80,21 +79,15 @@ def read_user(warehouse, ledger, client_id: str, user: str, has_token: bool, now
                       ledger.spent_today(client_id, now, user), progress)
 
 
-def sync_progress(user: str) -> dict[str, str]:
-    """The progress the last liked-songs sync reported (its asset metadata), when a Dagster instance is set."""
-    if not os.environ.get("DAGSTER_HOME"):
-        return {}
-    import dagster as dg
+def sync_progress(warehouse, user: str) -> dict[str, str]:
+    """How far each sync of the user got, from the ingestion's cursors ("N of M pages fetched, ...")."""
+    from assets.spotify.state import read_cursors
 
-    from pipelines.sensors import LIKED_KEYS
-
-    with dg.DagsterInstance.get() as instance:
-        records = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=LIKED_KEYS[0], asset_partitions=[user]), limit=1).records
-    if not records:
-        return {}
-    metadata = records[0].asset_materialization.metadata
-    return {k: str(v.value) for k, v in metadata.items() if any(w in k for w in ("progress", "expected", "pages"))}
+    progress = {}
+    for (source, key), cursor in sorted(read_cursors(warehouse, user).items()):
+        if cursor.progress and (not key or not cursor.complete):  # per-playlist cursors only while unfinished
+            progress[f"{source} {key}".strip()] = cursor.progress
+    return progress
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         print("no users yet: run `mixtape login`")
     for user in users:
         status = read_user(warehouse, spotify.ledger, spotify.app_client_id, user, user in with_tokens, now,
-                           sync_progress(user))
+                           sync_progress(warehouse, user))
         print()
         print("\n".join(render_user(status, utc_naive(now), LIBRARY_TTL)))
     return 0
