@@ -11,7 +11,7 @@ from assets.spotify.budget import allowance, pausable
 from assets.spotify.library import LIKED_SONGS_KEY
 from assets.spotify.parse import item_of, playlist_item_row, playlist_listing, playlist_row, track_object_row
 from assets.spotify.state import (
-    ITEMS, PLAYLISTS, Cursor, cursors_of, item_cursors, now_of, read_tables, same_rows, save_track_objects,
+    ITEMS, PLAYLISTS, Cursor, cursors_of, item_cursors, library_progress, now_of, read_tables, same_rows, save_track_objects,
     write_cursors,
 )
 from assets.spotify.sync_plan import (
@@ -154,6 +154,7 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
         "playlists_unreadable": len(plan.unreadable) + len(run.unreadable),
         "playlists_restarted": len(plan.restarted),
         "minimum_requests": sum(r.requests for r in plan.reads),
+        "library_progress": library_progress(warehouse, user, spotify.budget_per_day, now.date()),
         **record_spend(warehouse, context, spent),
         **({"stopped": run.stopped} if run.stopped else {}),
     })

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from assets.spotify.sync_plan import ItemsCursor, LikedRow, Saved
+from assets.spotify.sync_plan import ItemsCursor, LikedRow, Saved, pages, sync_progress
 from resources.warehouse import Warehouse
 
 LIKED = "liked_songs"
@@ -152,3 +152,21 @@ def library_complete(warehouse: Warehouse, user: str) -> bool:
         "select count(*) from raw.playlists where user_id = ? and readable "
         "and items_snapshot_id is distinct from snapshot_id", [user]).item()
     return behind == 0
+
+
+def library_progress(warehouse: Warehouse, user: str, per_day: int | None, today) -> str:
+    """The user's whole sync as "N of M pages fetched, expected done by DATE at the current budget"."""
+    cursors = read_cursors(warehouse, user)
+    liked = cursors.get((LIKED, ""))
+    if liked is None:
+        return "not synced yet"
+    done, total = liked.pages_done or 0, liked.pages_total or 0
+    partial = {c.key: c for c in cursors.values() if c.source == ITEMS and not c.complete}
+    behind = warehouse.query(
+        "select playlist_id, items_total from raw.playlists where user_id = ? and readable "
+        "and items_snapshot_id is distinct from snapshot_id", [user]).rows()
+    for playlist_id, items_total in behind:
+        cursor = partial.get(playlist_id)
+        done += (cursor.pages_done or 0) if cursor else 0
+        total += pages(items_total or 0)
+    return sync_progress(done, total, per_day, today).describe()

@@ -46,8 +46,10 @@ def sync_day_by_day(ingest, between_days=None, max_days: int = 10) -> list[dict]
         assert result.success
         liked = result.asset_materializations_for_node("raw__liked_songs")[0].metadata
         listing = result.asset_materializations_for_node("raw__playlists")[0].metadata
+        items = result.asset_materializations_for_node("raw__playlist_items")[0].metadata
         days.append({"spent": ingest.spent(), "probes": liked["located_removal_requests"].value,
-                     "listed": "stopped" not in listing, "progress": liked["progress"].value})
+                     "listed": "stopped" not in listing, "progress": liked["progress"].value,
+                     "library_progress": items["library_progress"].value})
         assert days[-1]["spent"] <= QUOTA
         if library_complete(ingest.warehouse, "alice"):
             return days
@@ -71,6 +73,7 @@ def test_cold_sync_over_days_costs_the_minimum_plus_head_checks(quota_ingest, tm
     assert len(days) == math.ceil(minimum / QUOTA)
     assert sum(d["spent"] for d in days) == minimum + head_checks(days)
     assert "pages fetched, expected done by" in days[0]["progress"]
+    assert "expected done by" in days[0]["library_progress"] and days[-1]["library_progress"].endswith("complete")
     assert_tables_equal_library(quota_ingest, library)
 
     (tmp_path / "unlimited").mkdir()
