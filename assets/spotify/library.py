@@ -13,7 +13,7 @@ from assets.spotify.state import (
     write_held_prefix, write_history,
 )
 from assets.spotify.sync_plan import (
-    DEFAULT_FULL_SYNC_TTL, LikedProgress, Page, held_library, merge_liked, needs_full_resync, sync_liked, sync_progress,
+    DEFAULT_FULL_SYNC_TTL, LikedProgress, Page, held_library, pages, merge_liked, needs_full_resync, sync_liked, sync_progress,
 )
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
@@ -71,12 +71,19 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
         **counts,
         **record_spend(warehouse, context, spent),
         "mode": result.mode,
-        "minimum_requests": max(1, -(-result.new // 50)) if result.mode == "incremental" else max(1, result.pages_total),
+        "minimum_requests": run_minimum(result, [] if full else prefix),
         "located_removal_requests": result.probes,
         "complete": result.complete,
         "progress": cursor.progress,
         **({"stopped": result.stopped} if result.stopped else {}),
     })
+
+
+def run_minimum(result: LikedProgress, held_before: list) -> int:
+    """The fewest requests that could have brought what this run brought: its entries not held before,
+    in pages of 50, and at least the head check."""
+    kept = len(held_before) - len(result.removed)
+    return max(1, pages(len(result.prefix) - kept)) if result.total is not None else 0
 
 
 def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, cursor: Cursor, cursors, now,
