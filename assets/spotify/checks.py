@@ -18,22 +18,23 @@ def _duplicates(table: str, key: str) -> str:
     return f"select user_id, {key}, count(*) as n from {table} group by all having count(*) > 1"
 
 
-@dg.asset_check(asset=LIKED_SONGS_KEY, description="One row per user and track.")
+@dg.asset_check(asset=LIKED_SONGS_KEY, pool="duckdb_write", description="One row per user and track.")
 def liked_songs_unique(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _offenders(warehouse, _duplicates("raw.liked_songs", "track_id"))
 
 
-@dg.asset_check(asset=PLAYLISTS_KEY, description="One row per user and playlist.")
+@dg.asset_check(asset=PLAYLISTS_KEY, pool="duckdb_write", description="One row per user and playlist.")
 def playlists_unique(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _offenders(warehouse, _duplicates("raw.playlists", "playlist_id"))
 
 
-@dg.asset_check(asset=PLAYLIST_ITEMS_KEY, description="One row per user, playlist and position.")
+@dg.asset_check(asset=PLAYLIST_ITEMS_KEY, pool="duckdb_write", description="One row per user, playlist and position.")
 def playlist_items_unique(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _offenders(warehouse, _duplicates("raw.playlist_items", "playlist_id, position"))
 
 
-@dg.asset_check(asset=PLAYLIST_ITEMS_KEY, description="Ids are null only for local files and gone items.")
+@dg.asset_check(asset=PLAYLIST_ITEMS_KEY, pool="duckdb_write",
+                description="Ids are null only for local files and gone items.")
 def playlist_items_ids_present(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _offenders(warehouse, """
         select user_id, playlist_id, position, item_type from raw.playlist_items
@@ -42,7 +43,8 @@ def playlist_items_ids_present(warehouse: Warehouse) -> dg.AssetCheckResult:
            or item_type not in ('track', 'episode', 'local', 'unavailable')""")
 
 
-@dg.asset_check(asset=TRACKS_KEY, description="Every track a liked song or playlist item points at is in the catalog.")
+@dg.asset_check(asset=TRACKS_KEY, pool="duckdb_write",
+                description="Every track a liked song or playlist item points at is in the catalog.")
 def tracks_cover_the_library(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _offenders(warehouse, """
         select user_id, track_id from (
@@ -53,7 +55,7 @@ def tracks_cover_the_library(warehouse: Warehouse) -> dg.AssetCheckResult:
         anti join raw.tracks using (user_id, track_id)""")
 
 
-@dg.asset_check(asset=TRACKS_KEY, description="One row per user and track.")
+@dg.asset_check(asset=TRACKS_KEY, pool="duckdb_write", description="One row per user and track.")
 def tracks_unique(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _offenders(warehouse, _duplicates("raw.tracks", "track_id"))
 
