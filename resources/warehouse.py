@@ -113,14 +113,11 @@ class Warehouse(dg.ConfigurableResource):
     def _open_duckdb(self) -> duckdb.DuckDBPyConnection:
         self.database_path.parent.mkdir(parents=True, exist_ok=True)
         con = _connect_when_unlocked(str(self.database_path))
-        for schema in _schemas([*table_ddl(), *mart_queries()]):
-            con.execute(f"create schema if not exists {schema}")
-        for ddl in table_ddl().values():
-            con.execute(ddl)
-        for mart, query in mart_queries().items():
-            con.execute(f"create table if not exists {mart} as select * from ({query}) limit 0")
-        for view in view_statements():
-            con.execute(view)
+        stat = self.database_path.stat()
+        file_identity = (str(self.database_path.resolve()), stat.st_dev, stat.st_ino)
+        if file_identity not in _SCHEMA_ENSURED:  # the DDL is idempotent: once per process and file is enough
+            _ensure_schema(con)
+            _SCHEMA_ENSURED.add(file_identity)
         return con
 
     def _open_parquet(self) -> duckdb.DuckDBPyConnection:
@@ -247,6 +244,21 @@ class Warehouse(dg.ConfigurableResource):
         for info in fs.get_file_info(selector):
             if info.type == pafs.FileType.File and info.path.endswith(".parquet"):
                 fs.delete_file(info.path)
+
+
+_SCHEMA_ENSURED: set[tuple[str, int, int]] = set()
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Every schema, table, mart and contract view, created where missing."""
+    for schema in _schemas([*table_ddl(), *mart_queries()]):
+        con.execute(f"create schema if not exists {schema}")
+    for ddl in table_ddl().values():
+        con.execute(ddl)
+    for mart, query in mart_queries().items():
+        con.execute(f"create table if not exists {mart} as select * from ({query}) limit 0")
+    for view in view_statements():
+        con.execute(view)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
