@@ -52,7 +52,7 @@ def _reads_playlists(source: Source) -> bool:
 
 
 def _in_playlists(names) -> pl.Expr:
-    return pl.any_horizontal([pl.col("_playlists").str.contains(f"{SEP}{n}{SEP}", literal=True) for n in names])
+    return pl.col("_playlists").str.contains_any([f"{SEP}{n}{SEP}" for n in names])
 
 
 def condition_expr(c: Condition, now: dt.datetime) -> pl.Expr:
@@ -83,8 +83,8 @@ def _positive(c: Condition, now: dt.datetime) -> pl.Expr:
 
 def _joined_test(joined: pl.Expr, op: str, operand) -> pl.Expr:
     """A test on any element of a list, as a substring test on the joined list."""
-    if op == "in":
-        return pl.any_horizontal([joined.str.contains(f"{SEP}{v}{SEP}", literal=True) for v in operand])
+    if op == "in":  # one Aho-Corasick pass for all the values
+        return joined.str.contains_any([f"{SEP}{v}{SEP}" for v in operand])
     needle = {"is": f"{SEP}{operand}{SEP}", "contains": operand, "starts_with": f"{SEP}{operand}",
               "ends_with": f"{operand}{SEP}"}[op]
     return joined.str.contains(needle, literal=True)
