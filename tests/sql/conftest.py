@@ -4,7 +4,8 @@ The demo warehouse is built as `make demo` builds it, only smaller: a library fr
 with the demo's seed and users (fewer songs than `demo_library()`, so it takes seconds), served by the
 sandbox in development mode; both users log in, and the real ingestion and enrichment assets fill the
 raw and enrich tables over HTTP. Sync events are rows made by the push's own event functions; then
-every mart is materialized (with the rules engineer's track features). The hand-made `small_library()` (figures worked out by hand) is seeded
+every mart is materialized (with the rules engineer's track features and the demo rule file's
+tracklists). The hand-made `small_library()` (figures worked out by hand) is seeded
 straight into the raw tables.
 """
 
@@ -18,7 +19,7 @@ import requests
 from assets.enrich import ENRICH_ASSETS
 from assets.marts import MART_ASSETS
 from assets.playlists.sync_events import COMPLETED, FAILED, finish_event, start_event, to_frame
-from assets.playlists.tracklists import track_features
+from assets.playlists.tracklists import TRACKLIST_ASSETS
 from assets.spotify import SPOTIFY_ASSETS
 from pipelines.commands.login import login
 from resources.deezer import DeezerResource
@@ -32,6 +33,8 @@ from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 from tests.sql.demo import seed_raw_tables
 from tests.sql.library import small_library
+
+DEMO_RULES = Path(__file__).resolve().parents[2] / "playlists.yaml"
 
 
 @pytest.fixture(scope="session", params=["duckdb", "parquet"])
@@ -121,11 +124,15 @@ def seed_sync_events(warehouse: Warehouse, users: list[str]) -> None:
 
 
 def materialize_marts(warehouse: Warehouse, users: list[str]) -> None:
+    """Every mart, with the rules engineer's track features and the demo rule file's tracklists."""
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("spotify_users", users)
-    per_user = [track_features, *(a for a in MART_ASSETS if a.partitions_def is not None)]
+    per_user = [*TRACKLIST_ASSETS, *(a for a in MART_ASSETS if a.partitions_def is not None)]
     shared = [a for a in MART_ASSETS if a.partitions_def is None]
+    rules = {"ops": {"marts__child_playlist_tracks": {"config": {"rules_file": str(DEMO_RULES)}}}}
     for user in users:
-        assert dg.materialize(per_user, partition_key=user, instance=instance, resources={"warehouse": warehouse}).success
+        result = dg.materialize(per_user, partition_key=user, instance=instance, resources={"warehouse": warehouse},
+                                run_config=rules)
+        assert result.success
     if shared:
         assert dg.materialize(shared, instance=instance, resources={"warehouse": warehouse}).success
