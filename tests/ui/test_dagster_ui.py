@@ -23,6 +23,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STARTUP_S = 180  # dagster dev is ~10 s on an idle machine; CI machines are busier
 RUN_S = 300
+BUDGET_S = 180
 ASSET = "raw/liked_songs"
 
 
@@ -119,6 +120,21 @@ def launch_for_partition(page, partition: str) -> None:
     dialog.get_by_role("button", name="Launch 1 run").click()
 
 
+def reload_until_visible(page, locator, timeout_s: float) -> None:
+    """Reload until `locator` shows: a sensor's observation appears on its own tick, not on ours."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            locator.wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+            page.reload()
+
+
 def metadata_value(page, key: str) -> str:
     """The value of one metadata row of the asset's latest materialization."""
     row = page.locator("tr", has=page.locator("td", has_text=re.compile(rf"^\s*{re.escape(key)}\s*$")))
@@ -157,3 +173,11 @@ def test_materialize_the_demo_users_liked_songs_from_the_ui(dagster_ui, page, de
     assert int(metadata_value(page, "liked")) == liked
     assert int(metadata_value(page, "spotify_requests")) >= 1
     assert metadata_value(page, "complete") == "true"
+
+    # The request budget: observed by the spotify_budget sensor (every minute) on ops/spotify_budget.
+    page.goto(f"{dagster_ui}/assets/ops/spotify_budget")
+    reload_until_visible(page, page.locator("td", has_text="remaining_today").first, BUDGET_S)
+    page.screenshot(path=str(ARTIFACTS / "06-budget.png"), full_page=True)
+    remaining, budget = int(metadata_value(page, "remaining_today")), int(metadata_value(page, "budget_per_day"))
+    assert 0 < remaining < budget
+    assert f"{remaining} of {budget} Spotify requests left today" in metadata_value(page, "status")
