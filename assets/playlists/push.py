@@ -189,11 +189,33 @@ def describe(child: str) -> str:
     return f"Built from the rule “{child}” {MARKER}"
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The user's /me/playlists as ingestion last read it: snapshot ids by playlist, and when."""
+
+    snapshots: dict[str, str]
+    fetched_at: datetime | None
+
+    def snapshot_since(self, known: dict) -> str | None:
+        """The listed snapshot of a managed playlist when the listing is newer than mixtape's last push."""
+        pushed_at = known.get("pushed_at")
+        if self.fetched_at is None or pushed_at is None or self.fetched_at <= pushed_at:
+            return None
+        return self.snapshots.get(known["playlist_id"])
+
+
+NO_LISTING = Listing({}, None)
+
+
 def managed_playlist(spotify, user: str, child: str, part: int, known: dict | None,
-                     dry_run: bool) -> tuple[str | None, str | None]:
+                     dry_run: bool, listing: Listing = NO_LISTING) -> tuple[str | None, str | None]:
     """The id of the child playlist's part on Spotify and its current snapshot: the recorded one if
-    it still exists, else a new playlist (none in a dry run). Never adopts a playlist by name."""
+    it still exists, else a new playlist (none in a dry run). Never adopts a playlist by name. A
+    listing read after the last push already holds the snapshot, so no request is needed then."""
     if known is not None:
+        listed = listing.snapshot_since(known)
+        if listed is not None:
+            return known["playlist_id"], listed
         try:
             meta = spotify.playlist(user, known["playlist_id"], fields="id,snapshot_id")
             return known["playlist_id"], meta.get("snapshot_id")
@@ -237,7 +259,7 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
                record: Callable[[dict[int, dict]], None] = lambda rows: None,
                log: Callable[[str], None] = print, now: Callable[[], datetime] = utcnow,
                limit: int = MAX_PLAYLIST_ITEMS, clock: Callable[[], float] = time.time,
-               sleep: Callable[[float], None] = time.sleep) -> ChildResult:
+               sleep: Callable[[float], None] = time.sleep, listing: Listing = NO_LISTING) -> ChildResult:
     """Push one child playlist, all its parts; parts no longer needed are emptied (guardrail
     permitting). `record` stores managed rows as soon as a playlist is created, so a push that dies
     later never leaves a playlist mixtape has forgotten."""
@@ -248,7 +270,7 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
     rows, outcomes = dict(managed), []
     for part, target in enumerate(targets, start=1):
         known = managed.get(part)
-        playlist_id, snapshot = managed_playlist(spotify, user, child, part, known, policy.dry_run)
+        playlist_id, snapshot = managed_playlist(spotify, user, child, part, known, policy.dry_run, listing)
         digest = tracklist_hash(target)
         untouched = untouched_since_last_push(known, playlist_id, snapshot)
         if untouched and digest == known.get("tracklist_hash"):
@@ -324,6 +346,9 @@ class SyncStore:
         stored = warehouse.read(MANAGED, user_id=user)
         self.managed_schema = stored.schema
         self.managed = stored.to_dicts()
+        listed = warehouse.read("raw.playlists", user_id=user)
+        self.listing = Listing(dict(zip(listed["playlist_id"], listed["snapshot_id"])),
+                               listed["fetched_at"].max() if listed.height else None)
 
     def start(self, child: str, base_source: str | None, run_id: str | None, dry_run: bool, now: datetime) -> dict:
         """Mark orphaned events failed and record this push as in progress, in one write."""
@@ -371,7 +396,7 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
         try:
             result = push_child(spotify, user, child, tracklist["uris"], known, policy, tracklist["rule_hash"],
                                 config.limit_mode, event, lambda rows: store.save_managed(child, rows), log,
-                                now=now, clock=clock, sleep=sleep)
+                                now=now, clock=clock, sleep=sleep, listing=store.listing)
             event = result.event
             if not config.dry_run and result.rows != known:
                 store.save_managed(child, result.rows)
