@@ -119,7 +119,7 @@ def build_mart_assets() -> list[dg.AssetsDefinition]:
 
 @dg.asset(
     key_prefix=["marts"],
-    group_name="marts",
+    group_name="warehouse",  # not "marts": selecting the marts group should not take snapshots
     kinds={"duckdb"},
     pool=POOL,
     description="A read-only copy of the DuckDB warehouse that ad-hoc SQL sessions open, refreshed after runs.",
