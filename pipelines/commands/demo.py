@@ -2,7 +2,8 @@
 
 The sandbox serves the demo library in this process (its state is kept in `<data>/sandbox/`, so a
 second demo finds nothing changed), the demo user logs in through the real OAuth code flow, and every
-stage is materialized through Dagster on the persistent instance: ingest → enrich → rules → push.
+stage is materialized through Dagster on the persistent instance: ingest → enrich → rules → push → marts
+(SQL marts and the library report); then the snapshot `mixtape sql` reads is refreshed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 from pathlib import Path
 
 DEMO_USER = "demo"
-STAGES = ["ingest", "enrich", "rules", "push"]
+STAGES = ["ingest", "enrich", "rules", "push", "marts"]
 
 
 def sandbox_state_file(data_dir: Path) -> Path:
@@ -76,7 +77,7 @@ def summary(warehouse, results, sandbox_requests: int, user: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipelines.commands.run import load_definitions, materialize, plan
+    from pipelines.commands.run import load_definitions, materialize, plan, refresh_sql_snapshot
     from pipelines.commands.ui import login_demo_user
     from pipelines.home import ensure_dagster_home
     from resources.sandbox.persist import save_state
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{stage}: {'ok' if result.success else 'FAILED'} ({', '.join(k.to_user_string() for k in keys)})")
                 if not result.success:
                     return 1
+        refresh_sql_snapshot(defs)
         print(summary(defs.resources["warehouse"], results, sandbox.sandbox.stats()["by_service"].get("spotify", 0), user))
         return 0
     finally:

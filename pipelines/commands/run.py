@@ -1,8 +1,9 @@
-"""`mixtape run [--user U] [--stage ingest|enrich|rules|push|all] [--dry-run]`: materialize through
+"""`mixtape run [--user U] [--stage ingest|enrich|rules|push|marts|all] [--dry-run]`: materialize through
 Dagster, in process, the same assets the UI would, with the instance of DAGSTER_HOME.
 
 Per-user assets run once per user (`--user`, else every user partition, else every stored token);
-shared assets (enrichment) run once. Stages run in order: ingest, enrich, rules, push.
+shared assets (enrichment) run once. Stages run in order: ingest, enrich, rules, push, marts (the SQL
+marts and the library report); after a run the snapshot `mixtape sql` reads is refreshed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import os
 import sys
 
-STAGES = ["ingest", "enrich", "rules", "push"]
+STAGES = ["ingest", "enrich", "rules", "push", "marts"]
 
 
 def stage_selection(stage: str):
@@ -25,6 +26,7 @@ def stage_selection(stage: str):
         "enrich": dg.AssetSelection.groups("enrichment"),
         "rules": dg.AssetSelection.groups("playlists") - dg.AssetSelection.assets(PUSH_KEY),
         "push": dg.AssetSelection.assets(PUSH_KEY),
+        "marts": dg.AssetSelection.groups("marts", "report"),
     }[stage]
 
 
@@ -106,7 +108,16 @@ def run(args: argparse.Namespace) -> int:
                 status = "ok" if result.success else "FAILED"
                 failed += not result.success
                 print(f"{stage}{who}: {status} (run {result.run_id}) {names}")
+        if not args.dry_run:
+            refresh_sql_snapshot(defs)
         return 1 if failed else 0
+
+
+def refresh_sql_snapshot(defs) -> None:
+    """`mixtape sql` reads a snapshot taken after runs; in-process runs have no sensor to take it."""
+    from resources.snapshot import refresh_snapshot
+
+    refresh_snapshot(defs.resources["warehouse"])
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
