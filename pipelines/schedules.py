@@ -10,8 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.automation import FULL_RESYNC_CRON, budget_of
-from assets.partitions import spotify_users
-from pipelines.sensors import CATALOG_KEYS, INGEST, LIKED_KEYS, user_tags
+from pipelines.sensors import CATALOG_KEYS, INGEST, LIKED_KEYS, syncable_users, user_tags
 from resources.spotify import SpotifyResource
 
 # The liked-songs asset's own switch (assets/spotify/library.py: LikedSongsConfig.force_full_sync).
@@ -25,9 +24,9 @@ def full_liked_songs_resync(context: dg.ScheduleEvaluationContext, spotify: Spot
     state = budget_of(spotify)
     if state.paused:
         return dg.SkipReason(state.reason())
-    users = context.instance.get_dynamic_partitions(spotify_users.name)
+    users = syncable_users(context.instance, spotify)
     if not users:
-        return dg.SkipReason("no users yet")
+        return dg.SkipReason("no user with a stored token")
     tick = context.scheduled_execution_time.strftime("%Y%m%d")
     return [dg.RunRequest(run_key=f"full-resync-{user}-{tick}", partition_key=user,
                           asset_selection=[*LIKED_KEYS, *CATALOG_KEYS], run_config=FULL_RESYNC_CONFIG,

@@ -138,6 +138,12 @@ def last_synced(warehouse: Warehouse, user: str) -> float | None:
     return min(times).replace(tzinfo=UTC).timestamp()
 
 
+def syncable_users(instance: dg.DagsterInstance, spotify: SpotifyResource) -> list[str]:
+    """Users with a partition and a stored token (without a token a run could only fail)."""
+    tokens = set(spotify.users())
+    return [u for u in instance.get_dynamic_partitions(spotify_users.name) if u in tokens]
+
+
 def has_active_run(instance: dg.DagsterInstance, user: str) -> bool:
     """A run for this user is queued or running: wait for it instead of requesting another."""
     runs = instance.get_run_records(dg.RunsFilter(tags={USER_TAG: user}, statuses=_ACTIVE), limit=1)
@@ -228,8 +234,7 @@ def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyRes
     if state.paused:
         return dg.SkipReason(state.reason())
     now = clock_of(spotify)()
-    users = [u for u in context.instance.get_dynamic_partitions(spotify_users.name)
-             if not has_active_run(context.instance, u)]
+    users = [u for u in syncable_users(context.instance, spotify) if not has_active_run(context.instance, u)]
     synced = {u: last_synced(warehouse, u) for u in users}
     requested = json.loads(context.cursor) if context.cursor else {}
     due = affordable(stale_users(synced, requested, now, LIBRARY_TTL.total_seconds()), state, WARM_SYNC_REQUESTS)
@@ -251,7 +256,7 @@ def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResourc
         return dg.SkipReason(state.reason())
     instance = context.instance
     # Users never synced belong to the onboarding and TTL sensors; users with a run wait for it.
-    users = [u for u in instance.get_dynamic_partitions(spotify_users.name)
+    users = [u for u in syncable_users(instance, spotify)
              if last_synced(warehouse, u) is not None and not has_active_run(instance, u)]
     to_check = affordable(rotate(users, context.cursor), state, CHECK_COST)
     runs, checked = [], None
