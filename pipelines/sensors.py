@@ -5,7 +5,8 @@
   shows the requests left and the push waits while the budget is spent.
 - `new_spotify_users` adds a partition for every user in the token store and syncs them.
 - `spotify_changes` spends one `/me/playlists` listing and one liked-songs head request per user and
-  requests runs only for the users and sources that changed.
+  requests runs only for the users and sources that changed; it checks each user as often as a fifth
+  of the day's budget allows (every 15 min at most).
 - `stale_spotify_users` is the per-user TTL: a user whose library is older than `LIBRARY_TTL` is
   refreshed (freshness policies judge whole assets, not users).
 
@@ -32,8 +33,6 @@ from assets.spotify.playlists import PLAYLIST_ITEMS_KEY, PLAYLISTS_KEY
 from assets.spotify.state import LIKED, PLAYLISTS, read_cursors
 from resources.spotify import SpotifyResource
 from resources.spotify_errors import (
-    SpotifyAuthMissing,
-    SpotifyAuthRevoked,
     SpotifyBudgetSpent,
     SpotifyError,
     SpotifyQuotaExceeded,
@@ -50,7 +49,10 @@ CATALOG_KEYS = [TRACKS_KEY, ALBUMS_KEY, ARTISTS_KEY]
 
 # What one user's change check costs: one /me/playlists page and one liked-songs head page.
 CHECK_COST = 2
-CHANGE_CHECK_INTERVAL_S = 15 * 60
+# Change checks may use at most this share of the day's budget; the rest is for syncs and pushes.
+# (Checking 5 users every 15 min would cost 960 requests a day: more than the whole quota.)
+CHANGE_CHECK_SHARE = 0.2
+MIN_CHECK_INTERVAL_S = 15 * 60
 TTL_CHECK_INTERVAL_S = 10 * 60
 # A requested refresh that has not landed by then (failed, cancelled) may be requested again.
 RETRY_AFTER_S = 60 * 60
@@ -113,12 +115,18 @@ def affordable(users: list[str], state: BudgetState, cost_per_user: int) -> list
     return users[: state.remaining // cost_per_user]
 
 
-def rotate(users: list[str], after: str | None) -> list[str]:
-    """`users` starting after the last one served, so a short budget still reaches everyone in turn."""
-    if after not in users:
-        return users
-    i = users.index(after) + 1
-    return users[i:] + users[:i]
+def check_interval_s(budget_per_day: int | None, users: int) -> float:
+    """How often each user may be checked so that checks stay within CHANGE_CHECK_SHARE of the budget."""
+    if budget_per_day is None or users == 0:
+        return MIN_CHECK_INTERVAL_S
+    checks_per_user_per_day = budget_per_day * CHANGE_CHECK_SHARE / (users * CHECK_COST)
+    return max(MIN_CHECK_INTERVAL_S, 86400 / max(checks_per_user_per_day, 1e-9))
+
+
+def due_for_check(users: list[str], checked: dict[str, float], now: float, interval_s: float) -> list[str]:
+    """Users whose last check is at least `interval_s` old, the longest-unchecked first."""
+    due = [u for u in users if now - checked.get(u, float("-inf")) >= interval_s]
+    return sorted(due, key=lambda u: (checked.get(u, float("-inf")), u))
 
 
 def user_tags(user: str, reason: str) -> dict[str, str]:
@@ -247,8 +255,7 @@ def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyRes
     )
 
 
-@dg.sensor(target=INGEST, minimum_interval_seconds=CHANGE_CHECK_INTERVAL_S,
-           default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(target=INGEST, minimum_interval_seconds=5 * 60, default_status=dg.DefaultSensorStatus.RUNNING)
 def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
     """Cheap change detection: syncs only the users, and only the sources, that changed on Spotify."""
     state = budget_of(spotify)
@@ -258,32 +265,33 @@ def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResourc
     # Users never synced belong to the onboarding and TTL sensors; users with a run wait for it.
     users = [u for u in syncable_users(instance, spotify)
              if last_synced(warehouse, u) is not None and not has_active_run(instance, u)]
-    to_check = affordable(rotate(users, context.cursor), state, CHECK_COST)
-    runs, checked = [], None
+    now = clock_of(spotify)()
+    checked: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
+    interval = check_interval_s(spotify.budget_per_day, len(users))
+    to_check = affordable(due_for_check(users, checked, now, interval), state, CHECK_COST)
+    runs = []
     for user in to_check:
         try:
             liked, playlists = detect_changes(spotify, warehouse, user)
         except (SpotifyQuotaExceeded, SpotifyBudgetSpent, SpotifyRateLimited) as paused:
             context.log.info("stopping change checks: %s", paused)
             break
-        except (SpotifyAuthMissing, SpotifyAuthRevoked) as error:
-            context.log.warning("skipping %s: %s", user, error)
-            checked = user
-            continue
-        except SpotifyError as error:
+        except SpotifyError as error:  # no token, revoked, unavailable: try again next interval
             context.log.warning("change check of %s failed: %s", user, error)
-            checked = user
+            checked[user] = now
             continue
-        checked = user
+        checked[user] = now
         selection = (LIKED_KEYS if liked else []) + (PLAYLIST_KEYS if playlists else [])
         if selection:
             selection += CATALOG_KEYS
             tags = {**user_tags(user, "changed"), "mixtape/changed_playlists": ",".join(playlists)[:2000]}
             runs.append(dg.RunRequest(partition_key=user, asset_selection=selection, tags=tags))
+    cursor = json.dumps({u: t for u, t in checked.items() if u in users})
     if not runs:
-        return dg.SensorResult(skip_reason=f"no changes among {len(to_check)} checked users ({state.summary()})",
-                               cursor=checked or context.cursor)
-    return dg.SensorResult(run_requests=runs, cursor=checked or context.cursor)
+        return dg.SensorResult(cursor=cursor, skip_reason=(
+            f"no changes among {len(to_check)} checked users; each user is checked every "
+            f"{interval / 60:.0f} min ({state.summary()})"))
+    return dg.SensorResult(run_requests=runs, cursor=cursor)
 
 
 SENSORS = [mixtape_automation, spotify_budget, new_spotify_users, stale_spotify_users, spotify_changes]

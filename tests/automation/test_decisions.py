@@ -5,7 +5,18 @@ from datetime import datetime, timedelta
 import pytest
 
 from assets.automation import BudgetState, ttl_policy
-from pipelines.sensors import LikedHead, affordable, changed_playlists, liked_changed, rotate, stale_users
+from pipelines.sensors import (
+    CHANGE_CHECK_SHARE,
+    CHECK_COST,
+    MIN_CHECK_INTERVAL_S,
+    LikedHead,
+    affordable,
+    changed_playlists,
+    check_interval_s,
+    due_for_check,
+    liked_changed,
+    stale_users,
+)
 
 T0 = datetime(2026, 5, 1, 10, 0, 0)
 HOUR = 3600.0
@@ -71,11 +82,18 @@ def test_affordable_takes_what_the_budget_allows():
     assert affordable(users, cooling, cost_per_user=1) == []
 
 
-def test_rotate_continues_after_the_last_user_served():
-    assert rotate(["a", "b", "c"], "a") == ["b", "c", "a"]
-    assert rotate(["a", "b", "c"], "c") == ["a", "b", "c"]
-    assert rotate(["a", "b", "c"], None) == ["a", "b", "c"]
-    assert rotate(["a", "b", "c"], "gone") == ["a", "b", "c"]
+def test_checks_are_paced_to_a_fifth_of_the_budget():
+    assert check_interval_s(None, 5) == MIN_CHECK_INTERVAL_S
+    assert check_interval_s(100_000, 1) == MIN_CHECK_INTERVAL_S  # never more often than that
+    interval = check_interval_s(900, 5)
+    checks_per_day = 5 * CHECK_COST * 86400 / interval
+    assert checks_per_day == pytest.approx(900 * CHANGE_CHECK_SHARE)
+
+
+def test_the_longest_unchecked_users_are_due_first():
+    now = 10 * HOUR
+    checked = {"a": now - 2 * HOUR, "b": now - 3 * HOUR, "c": now - 0.5 * HOUR}
+    assert due_for_check(["a", "b", "c", "new"], checked, now, interval_s=HOUR) == ["new", "b", "a"]
 
 
 def test_budget_reasons_name_the_resume_time():

@@ -10,6 +10,7 @@ from assets.partitions import spotify_users
 from resources.spotify_errors import SpotifyQuotaExceeded
 from pipelines.sensors import (
     CATALOG_KEYS,
+    MIN_CHECK_INTERVAL_S,
     PLAYLIST_KEYS,
     USER_TAG,
     new_spotify_users,
@@ -72,7 +73,9 @@ def test_a_playlist_edit_triggers_exactly_that_users_playlist_refresh(world):
     spotify.add_items("bob", mine["id"], [f"spotify:track:{track}"])
     before = world.stats()
 
-    result = world.tick(spotify_changes)
+    assert world.tick(spotify_changes, quiet.cursor).run_requests == []  # checked a moment ago: not due
+    world.advance(MIN_CHECK_INTERVAL_S)
+    result = world.tick(spotify_changes, quiet.cursor)
     [run] = result.run_requests
     assert run.partition_key == "bob" and run.tags[USER_TAG] == "bob"
     assert set(run.asset_selection) == {*PLAYLIST_KEYS, *CATALOG_KEYS}  # liked songs untouched
@@ -81,7 +84,8 @@ def test_a_playlist_edit_triggers_exactly_that_users_playlist_refresh(world):
     assert sum(spent.values()) == 4  # two users × (one listing page + one head page)
 
     assert world.execute(run).success
-    assert world.tick(spotify_changes).run_requests == []
+    world.advance(MIN_CHECK_INTERVAL_S)
+    assert world.tick(spotify_changes, result.cursor).run_requests == []
 
 
 def test_a_spent_budget_defers_every_sensor(world):
