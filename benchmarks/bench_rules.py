@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import multiprocessing as mp
+import os
 import random
 import resource
 import time
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sizes = [1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]
     counts = [1, 10] if args.quick else [1, 10, 100]
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (timings scale with it)")
     print(f"{'tracks':>9} {'playlists':>9} {'rows out':>9} {'polars s':>9} {'naive s':>10} {'ratio':>8} "
           f"{'polars MB':>9} {'naive MB':>9}")
     per_evaluation: dict[int, float] = {}  # naive seconds per track x playlist, by playlist count
@@ -175,8 +177,9 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 slow = per_evaluation[playlists] * tracks * playlists
                 shown, mb = f"~{slow:9.1f}", f"{'-':>9}"
-            print(f"{tracks:>9,} {playlists:>9} {rows_out:>9,} {fast:9.3f} {shown} {slow / fast:7.0f}x "
+            print(f"{tracks:>9,} {playlists:>9} {rows_out:>9,} {fast:9.3f} {shown} {slow / fast:7.1f}x "
                   f"{fast_mb:9.0f} {mb}", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -52,11 +52,18 @@ def evaluate(features: pl.DataFrame, playlists: list[ChildPlaylist], *, user_id:
     tracklists: dict[str, pl.DataFrame] = {}
     for level in _levels(dependency_order(usable)):
         children = {name: t["track_uri"] for name, t in tracklists.items()}
-        # One pass over the frame computes the selections of the whole level.
-        with_masks = frame.with_columns(
-            [selection_expr(p, children, now).alias(f"_m{i}") for i, p in enumerate(level)]).lazy()
-        plans = [_tracklist(with_masks.filter(pl.col(f"_m{i}")), p, now) for i, p in enumerate(level)]
-        tracklists.update(zip((p.name for p in level), pl.collect_all(plans)))
+        # One pass over the frame computes the selections of the whole level; ordering, dedupe and limits
+        # then read only the few columns they need, sorted once per distinct sort order.
+        masks = frame.with_columns([selection_expr(p, children, now).alias(f"_m{i}") for i, p in enumerate(level)])
+        narrow = frame.select(_narrow_columns(level, now))
+        orders: dict[tuple, pl.Series] = {}
+        for i, p in enumerate(level):
+            key = _order_key(p, now)
+            if key not in orders:
+                orders[key] = narrow.select(_sort_order(p, now)).to_series()
+            order = orders[key]
+            chosen = order.filter(masks[f"_m{i}"].gather(order))
+            tracklists[p.name] = _tracklist(narrow[chosen].lazy(), p, now).collect()
     tables = [tracklists[p.name].select(pl.lit(user_id).alias("user_id"), pl.lit(p.name).alias("child_playlist"),
                                         pl.all()) for p in usable]
     tracks = pl.concat(tables) if tables else pl.DataFrame(schema=OUTPUT_SCHEMA)
@@ -100,14 +107,28 @@ def _normalised(values: pl.Series) -> dict:
     return {v: normalise(v) for v in values.unique().to_list()}
 
 
+def _narrow_columns(playlists: list[ChildPlaylist], now: dt.datetime) -> list[str]:
+    """The columns ordering, dedupe, limit and "admitted by" read."""
+    wanted = ["_uri_rank", "track_uri", "track_id", "duration_ms"]
+    for p in playlists:
+        wanted += [_sort_column(k.field) for k in p.sort_keys]
+        wanted += [f"_dedupe_{p.dedupe}"] if p.dedupe else []
+        if p.filter is not None and fixed_admission(p.filter) is None:
+            wanted += admitted_expr(p.filter, now).meta.root_names()
+    return list(dict.fromkeys(wanted))
+
+
 def _sort_column(name: str) -> str:
     return f"_sort_{name}" if FIELDS[name].kind == Kind.TEXT else FIELDS[name].column
 
 
 def _tracklist(rows: pl.LazyFrame, p: ChildPlaylist, now: dt.datetime) -> pl.LazyFrame:
-    """Order (always-included first), dedupe, limit, number and explain one child playlist's selection."""
+    """Always-included first, dedupe, limit, number and explain one child playlist's selection, given in
+    the playlist's sort order."""
     included = pl.col("track_uri").is_in(p.include_uris) if p.include else pl.lit(False)
-    rows = _ordered(rows.with_columns(_included=included), p, now)
+    rows = rows.with_columns(_included=included)
+    if p.include:
+        rows = rows.sort("_included", descending=True, maintain_order=True)  # stable: keeps the sort order
     if p.dedupe:
         key = pl.col(f"_dedupe_{p.dedupe}")
         rows = rows.filter(key.is_null() | key.is_first_distinct())
@@ -125,12 +146,18 @@ def _admitted(p: ChildPlaylist, now: dt.datetime) -> pl.Expr:
     return pl.when(pl.col("_included")).then(pl.lit(ALWAYS_INCLUDED)).otherwise(labels) if p.include else labels
 
 
-def _ordered(rows: pl.LazyFrame, p: ChildPlaylist, now: dt.datetime) -> pl.LazyFrame:
-    """Sort keys with missing values last, ties broken by track uri; or the seeded shuffle."""
-    first = [pl.col("_included")] if p.include else []
+def _order_key(p: ChildPlaylist, now: dt.datetime) -> tuple:
+    if isinstance(p.sort, Shuffle):
+        return ("shuffle", p.sort.key(now))
+    return tuple((k.field, k.order) for k in p.sort_keys)
+
+
+def _sort_order(p: ChildPlaylist, now: dt.datetime) -> pl.Expr:
+    """Row numbers in the playlist's order: sort keys with missing values last, ties broken by track uri;
+    or the seeded shuffle."""
     if isinstance(p.sort, Shuffle):
         rank = pl.col("track_uri").hash(seed=shuffle_seed(p.sort.key(now)))  # as model.shuffle_ranks
-        return rows.sort([*first, rank, pl.col("_uri_rank")], descending=[True] * len(first) + [False, False])
+        return pl.arg_sort_by([rank, pl.col("_uri_rank")])
     keys = [pl.col(_sort_column(k.field)) for k in p.sort_keys]
-    return rows.sort([*first, *keys, pl.col("_uri_rank")], nulls_last=True, maintain_order=False,
-                     descending=[True] * len(first) + [k.order == "desc" for k in p.sort_keys] + [False])
+    return pl.arg_sort_by([*keys, pl.col("_uri_rank")], nulls_last=True,
+                          descending=[k.order == "desc" for k in p.sort_keys] + [False])
