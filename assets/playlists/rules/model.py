@@ -94,8 +94,13 @@ class Condition(_Model):
     def label(self) -> str:
         if "value" not in self.model_fields_set:
             return f"{self.field} {self.op}"
-        shown = "[" + ", ".join(map(str, self.value)) + "]" if isinstance(self.value, list) else str(self.value)
+        shown = "[" + ", ".join(map(_shown, self.value)) + "]" if isinstance(self.value, list) else _shown(self.value)
         return f"{self.field} {self.op} {shown}"
+
+
+def _shown(value: Any) -> str:
+    """A value as written in YAML."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _fold(text: str, case_sensitive: bool) -> str:
