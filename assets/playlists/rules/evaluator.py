@@ -1,7 +1,9 @@
 """Evaluate a user's child playlists over the track features frame, vectorised in Polars.
 
-All selections of one dependency level are computed in one pass over the frame; each child playlist
-is then ordered, deduplicated and limited on its own (small) selection.
+All selections of one dependency level (child playlists reading no other, then those reading only
+those, ...) are computed in one pass over the frame. The few columns that ordering, dedupe and limits
+read are sorted once per distinct sort order; each child playlist then picks its rows from that order
+and is deduplicated, limited and explained on its own selection.
 """
 
 from __future__ import annotations
