@@ -1,11 +1,11 @@
-"""Every example query of docs/sql-examples.md runs on the demo warehouse and returns rows."""
+"""Every example query in README.md runs on the demo warehouse and returns rows."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "sql-examples.md"
+EXAMPLES = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def example_queries() -> list[str]:
