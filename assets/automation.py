@@ -3,7 +3,8 @@
 In Dagster 1.13 a `FreshnessPolicy` only reports PASS/WARN/FAIL; it launches nothing, and it judges a
 whole asset, not one user's partition (reference/dagster-1.13.md §1). So:
 
-- every cached asset carries `ttl_policy(its TTL)`: the UI shows when a cache has gone stale;
+- every cached asset carries `ttl_policy(its TTL)`: the UI shows when a cache has gone stale
+  (`LIBRARY_FRESHNESS` for the Spotify library, the hit TTL of each source for enrichment);
 - shared (unpartitioned) enrichment assets refresh with `REFRESH_WHEN_STALE` (freshness WARN/FAIL, or
   new tracks upstream);
 - per-user Spotify assets are refreshed per partition by sensors (`pipelines/sensors.py`: the change
@@ -27,10 +28,6 @@ from resources.spotify import SpotifyResource
 
 # Seed 000: a library cache older than 24 hours is stale.
 LIBRARY_TTL = timedelta(hours=24)
-# Every enrichment row has its own hit/miss TTL (seed 004: Deezer 90 d, Last.fm 7 d, MusicBrainz
-# 30 d, misses 5 min). A sweep fetches only expired rows and costs nothing when none are, so the
-# asset-level TTL is how often that sweep must run, not the rows' TTL.
-ENRICHMENT_SWEEP_TTL = timedelta(days=1)
 # Seed 000: a full liked-songs resync when the last one is older than its TTL (the schedule's period).
 FULL_RESYNC_CRON = "0 3 * * 0"
 # Warn at 75 % of a TTL, so a refresh starts before the asset shows red.
@@ -47,7 +44,6 @@ def ttl_policy(ttl: timedelta, warn_fraction: float = WARN_FRACTION) -> dg.Fresh
 
 
 LIBRARY_FRESHNESS = ttl_policy(LIBRARY_TTL)
-ENRICHMENT_FRESHNESS = ttl_policy(ENRICHMENT_SWEEP_TTL)
 
 SPOTIFY_PAUSED = dg.AutomationCondition.asset_matches(
     BUDGET_KEY, dg.AutomationCondition.any_checks_match(dg.AutomationCondition.check_failed())

@@ -16,12 +16,12 @@ from assets.automation import (
     BUDGET_CHECK,
     BUDGET_KEY,
     EAGER,
-    ENRICHMENT_FRESHNESS,
     PUSH_WHEN_CHANGED,
     REFRESH_WHEN_STALE,
     BudgetState,
     budget_check_evaluation,
     spotify_budget_asset,
+    ttl_policy,
 )
 from assets.partitions import spotify_users
 
@@ -33,7 +33,7 @@ def liked(): ...
 
 
 @dg.asset(deps=[liked], group_name="enrichment", automation_condition=REFRESH_WHEN_STALE,
-          freshness_policy=ENRICHMENT_FRESHNESS)
+          freshness_policy=ttl_policy(timedelta(days=1)))
 def deezer(): ...
 
 
