@@ -7,6 +7,7 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
+from assets.automation import EAGER
 from assets.marts import asset_key_for_table
 from assets.normalise import normalise
 from assets.partitions import spotify_users
@@ -77,6 +78,7 @@ class TracklistsConfig(dg.Config):
     group_name="playlists",
     kinds={"duckdb", "sql"},
     pool=POOL,
+    automation_condition=EAGER,
     metadata={"table": FEATURES_TABLE, "partition_expr": "user_id"},
 )
 def track_features(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -97,6 +99,7 @@ def track_features(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     group_name="playlists",
     kinds={"polars", "duckdb"},
     pool=POOL,
+    automation_condition=EAGER,
     metadata={"table": TRACKLISTS_TABLE, "partition_expr": "user_id"},
 )
 def child_playlist_tracks(context: dg.AssetExecutionContext, config: TracklistsConfig,

@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
 from assets.spend import record_spend, requests_delta
 from assets.spotify.budget import pausable
@@ -17,7 +18,7 @@ from resources.warehouse import Warehouse
 TRACKS_KEY = dg.AssetKey(["raw", "tracks"])
 ALBUMS_KEY = dg.AssetKey(["raw", "albums"])
 ARTISTS_KEY = dg.AssetKey(["raw", "artists"])
-_SPEC = dict(deps=[LIKED_SONGS_KEY, PLAYLIST_ITEMS_KEY], group_name="spotify",
+_SPEC = dict(deps=[LIKED_SONGS_KEY, PLAYLIST_ITEMS_KEY], group_name="spotify", freshness_policy=LIBRARY_FRESHNESS,
              kinds={"spotify", "duckdb", "parquet", "polars"}, metadata={"partition_expr": "user_id"})
 
 

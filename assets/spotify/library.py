@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
 from assets.spend import record_spend, requests_delta
 from assets.spotify.budget import allowance, pausable
@@ -40,6 +41,7 @@ def _fetcher(spotify: SpotifyResource, user: str, objects: list[dict]):
     group_name="spotify",
     kinds={"spotify", "duckdb", "parquet", "polars"},
     pool="duckdb_write",
+    freshness_policy=LIBRARY_FRESHNESS,  # refreshed per user by the TTL and change sensors
     metadata={"partition_expr": "user_id"},
 )
 def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, warehouse: Warehouse,

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import polars as pl
 
+from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
 from assets.spend import record_spend, requests_delta
 from assets.spotify.budget import allowance, pausable
@@ -42,6 +43,7 @@ def _can_read_any(spotify: SpotifyResource) -> bool:
     group_name="spotify",
     kinds=KINDS,
     pool="duckdb_write",
+    freshness_policy=LIBRARY_FRESHNESS,  # refreshed per user by the TTL and change sensors
     deps=[LIKED_SONGS_KEY],  # liked songs first: they are what a short budget should go to
     metadata={"partition_expr": "user_id"},
 )
@@ -119,6 +121,7 @@ class ItemsRun:
     group_name="spotify",
     kinds=KINDS,
     pool="duckdb_write",
+    freshness_policy=LIBRARY_FRESHNESS,  # refreshed per user by the TTL and change sensors
     deps=[PLAYLISTS_KEY],
     metadata={"partition_expr": "user_id"},
 )
