@@ -6,7 +6,9 @@ total at that time. A finished sync holds the whole library (prefix length == to
 short by the day's budget holds its first pages. Every run does the same thing:
 
 1. head check: read pages from the top until an entry of the prefix shows up; entries above it are new
-   likes (an entry is its track id *and* its added_at, so an unlike + re-like counts as new);
+   likes (an entry is its track id *and* its added_at, so an unlike + re-like counts as new). So k new
+   likes cost ceil((k + 1) / 50) pages: when k is a multiple of 50, one more page proves nothing was
+   removed below them;
 2. arithmetic: removed = old total + new - total now. When nothing was removed, the old prefix sits just
    below the new entries, unchanged; otherwise the removed entries are located by probing pages
    (a binary search over the prefix), and a full re-read is the fallback when that would cost more;
@@ -141,7 +143,7 @@ def sync_liked(prefix: Sequence[Saved], old_total: int, fetch: Callable[[int], P
     mode = "incremental" if held and len(held) >= old_total else "full"
     progress = LikedProgress(prefix=held, total=old_total if held else None, mode=mode)
     try:
-        progress.new = _head_check(reader, held, old_total)
+        progress.new = _head_check(reader, held)
         progress.prefix, progress.removed, progress.probes = _reconcile(reader, held, old_total, progress.new,
                                                                         max_probe_share)
         progress.total = reader.total
@@ -160,7 +162,7 @@ def sync_liked(prefix: Sequence[Saved], old_total: int, fetch: Callable[[int], P
     return progress
 
 
-def _head_check(reader: _Reader, held: list[Saved], old_total: int) -> int:
+def _head_check(reader: _Reader, held: list[Saved]) -> int:
     """Read from the top until an entry mixtape holds shows up; return how many entries sit above it."""
     known = set(held)
     offset = 0
@@ -170,11 +172,10 @@ def _head_check(reader: _Reader, held: list[Saved], old_total: int) -> int:
             if entry in known:
                 return offset + i
         offset += len(page.entries)
-        complete_copy = held and len(held) >= old_total
+        # A page of only new entries is never the end, even when the arithmetic says "exactly this many
+        # new": 51 new likes and 1 unlike look the same as 50 new ones until the next page shows.
         if not page.entries or offset >= page.total:
             return offset
-        if complete_copy and offset >= page.total - old_total:
-            return offset  # exactly the expected number of new likes, page-aligned: trust the arithmetic
 
 
 def _reconcile(reader: _Reader, held: list[Saved], old_total: int, new: int,

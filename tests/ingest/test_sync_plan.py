@@ -69,7 +69,7 @@ def test_k_new_likes_cost_their_pages(k):
     state = cold(library)
     library.like(*[f"new{i}" for i in range(k)])
     result = run(library, state)
-    assert result.requests == pages(k)
+    assert result.requests == pages(k + 1)  # a page of only new likes needs the next one to show nothing was removed
     assert result.new == k and result.prefix == library.entries
 
 
