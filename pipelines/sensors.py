@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from assets.automation import BUDGET_KEY, LIBRARY_TTL, BudgetState, budget_check_evaluation, budget_of
-from assets.partitions import spotify_users
+from assets.partitions import USER_TAG, spotify_users
 from assets.spotify.budget import WARM_SYNC_REQUESTS, clock_of
 from assets.spotify.catalog import ALBUMS_KEY, ARTISTS_KEY, TRACKS_KEY
 from assets.spotify.library import LIKED_SONGS_KEY
@@ -40,7 +40,6 @@ from resources.spotify_errors import (
 )
 from resources.warehouse import Warehouse
 
-USER_TAG = "spotify_user"
 INGEST = dg.AssetSelection.groups("spotify")
 LIKED_KEYS = [LIKED_SONGS_KEY]
 PLAYLIST_KEYS = [PLAYLISTS_KEY, PLAYLIST_ITEMS_KEY]

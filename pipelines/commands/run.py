@@ -9,7 +9,6 @@ marts and the library report); after a run the snapshot `mixtape sql` reads is r
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 STAGES = ["ingest", "enrich", "rules", "push", "marts"]
@@ -37,14 +36,13 @@ def load_definitions():
 
 
 def open_instance():
-    """The persistent instance of DAGSTER_HOME (runs show in the UI), else a throwaway one."""
+    """The persistent instance (DAGSTER_HOME, by default `.dagster_home/`): runs show in the UI."""
     import dagster as dg
 
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    print("mixtape run: DAGSTER_HOME is not set; using a temporary Dagster instance (runs will not show in the UI)",
-          file=sys.stderr)
-    return dg.DagsterInstance.ephemeral()
+    from pipelines.home import ensure_dagster_home
+
+    ensure_dagster_home()
+    return dg.DagsterInstance.get()
 
 
 def users_to_run(instance, defs, user: str | None) -> list[str]:
@@ -74,8 +72,20 @@ def plan(defs, stages: list[str]) -> list[tuple[str, list, bool]]:
     return steps
 
 
-def materialize(defs, instance, keys: list, partition_key: str | None):
+def run_config(keys: list, dry_run: bool) -> dict:
+    """Console logs at INFO; a dry run plans and prints the pushes and writes nothing to Spotify."""
+    from assets.playlists.push import PUSH_KEY, push_playlists
+
+    config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    if dry_run and PUSH_KEY in keys:
+        config["ops"] = {push_playlists.op.name: {"config": {"dry_run": True}}}
+    return config
+
+
+def materialize(defs, instance, keys: list, partition_key: str | None, dry_run: bool = False):
     import dagster as dg
+
+    from assets.partitions import USER_TAG
 
     return dg.materialize(
         [*defs.assets, *(defs.asset_checks or [])],
@@ -83,6 +93,8 @@ def materialize(defs, instance, keys: list, partition_key: str | None):
         partition_key=partition_key,
         instance=instance,
         resources=defs.resources,
+        run_config=run_config(keys, dry_run),
+        tags={USER_TAG: partition_key} if partition_key else None,  # one sync per user (dagster.yaml)
         raise_on_error=False,
     )
 
@@ -101,15 +113,11 @@ def run(args: argparse.Namespace) -> int:
             names = ", ".join(k.to_user_string() for k in keys)
             for user in users if per_user else [None]:
                 who = f" for {user}" if user else ""
-                if args.dry_run:
-                    print(f"{stage}{who}: would materialize {names}")
-                    continue
-                result = materialize(defs, instance, keys, user)
+                result = materialize(defs, instance, keys, user, args.dry_run)
                 status = "ok" if result.success else "FAILED"
                 failed += not result.success
                 print(f"{stage}{who}: {status} (run {result.run_id}) {names}")
-        if not args.dry_run:
-            refresh_sql_snapshot(defs)
+        refresh_sql_snapshot(defs)
         return 1 if failed else 0
 
 
@@ -125,5 +133,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--user", help="only this Spotify user (default: every user)")
     parser.add_argument("--stage", choices=[*STAGES, "all"], default="all", help="which assets (default: all)")
-    parser.add_argument("--dry-run", action="store_true", help="print what would be materialized, run nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="write nothing to Spotify: the push stage stores and prints its plans only")
     parser.set_defaults(func=run)

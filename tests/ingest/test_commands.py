@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import dagster as dg
 
@@ -32,6 +33,7 @@ def test_run_ingest_then_sql_reads_the_result(tmp_path, monkeypatch, capsys):
         assert main(["sql", "-c", "select nonsense from nowhere"]) == 1
         assert "nowhere" in capsys.readouterr().err
 
+        monkeypatch.setenv("MIXTAPE_RULES", str(Path(__file__).resolve().parents[2] / "playlists.yaml"))
         assert main(["run", "--user", "alice", "--stage", "rules"]) == 0
         before = ingest.sandbox.sandbox.stats()["requests"]
         assert main(["run", "--user", "alice", "--stage", "push", "--dry-run"]) == 0
