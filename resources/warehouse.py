@@ -10,11 +10,13 @@ Parquet layout: `<root>/<schema>/<table>/user_id=<user>/*.parquet` for tables wh
 
 from __future__ import annotations
 
+import atexit
 import re
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -121,26 +123,36 @@ class Warehouse(dg.ConfigurableResource):
         return con
 
     def _open_parquet(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect()
-        if self._is_s3:
-            con.register_filesystem(_S3FS(self._filesystem()))
-        for schema in _schemas([*table_ddl(), *mart_queries()]):
-            con.execute(f"create schema if not exists {schema}")
-        for table, ddl in table_ddl().items():
-            self._expose_parquet(con, table, lambda ddl=ddl: con.execute(ddl))
-        for mart, query in mart_queries().items():
-            self._expose_parquet(con, mart, lambda m=mart, q=query: con.execute(f"create table {m} as select * from ({q}) limit 0"))
-        for view in view_statements():
-            con.execute(view)
-        return con
+        """A cursor on this process's in-memory catalog of the Parquet root, brought up to date."""
+        lake = _LAKES.get((self.storage, self.s3_endpoint_url))
+        if lake is None:
+            lake = _LAKES[(self.storage, self.s3_endpoint_url)] = _Lake(duckdb.connect(), {})
+            if self._is_s3:
+                lake.con.register_filesystem(_S3FS(self._filesystem()))
+            lake.con.execute("set parquet_metadata_cache = true")
+            for schema in _schemas([*table_ddl(), *mart_queries()]):
+                lake.con.execute(f"create schema if not exists {schema}")
+        files = self._files_by_table()  # one listing per connection, not one per table
+        changed = [t for t in [*table_ddl(), *mart_queries()] if lake.exposed.get(t) != files.get(t, frozenset())]
+        for table in changed:
+            self._expose_parquet(lake, table, files.get(table, frozenset()))
+        if changed:
+            for view in view_statements():
+                lake.con.execute(view)
+        return lake.con.cursor()
 
-    def _expose_parquet(self, con: duckdb.DuckDBPyConnection, table: str, create_empty) -> None:
-        if not self._files(table):
-            create_empty()
-            return
-        hive = "hive_partitioning = true, hive_types = {'user_id': VARCHAR}" if self._partitioned(table) else "hive_partitioning = false"
-        glob = f"{self._table_uri(table)}/**/*.parquet" if self._partitioned(table) else f"{self._table_uri(table)}/*.parquet"
-        con.execute(f"create view {table} as select * from read_parquet('{glob}', {hive}, union_by_name = true)")
+    def _expose_parquet(self, lake: "_Lake", table: str, files: frozenset[str]) -> None:
+        """`table` as a view over its files, or as an empty table of its declared columns."""
+        if table in lake.exposed:
+            lake.con.execute(f"drop {'view' if lake.exposed[table] else 'table'} {table}")
+        if not files:
+            query = mart_queries().get(table)
+            lake.con.execute(table_ddl()[table] if query is None else f"create table {table} as select * from ({query}) limit 0")
+        else:
+            hive = "hive_partitioning = true, hive_types = {'user_id': VARCHAR}" if self._partitioned(table) else "hive_partitioning = false"
+            paths = ", ".join(f"'{self._uri(path)}'" for path in sorted(files))
+            lake.con.execute(f"create view {table} as select * from read_parquet([{paths}], {hive}, union_by_name = true)")
+        lake.exposed[table] = files
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -225,18 +237,29 @@ class Warehouse(dg.ConfigurableResource):
         override = endpoint.split("://", 1)[1] if endpoint else None
         return pafs.S3FileSystem(endpoint_override=override, scheme=scheme, region=self.s3_region)
 
-    def _table_path(self, table: str) -> str:
-        """Path as the pyarrow filesystem sees it (no scheme)."""
+    @property
+    def _root_path(self) -> str:
+        """The Parquet root as the pyarrow filesystem sees it (no scheme)."""
         root = self.storage.removeprefix("s3://") if self._is_s3 else str(Path(self.storage).resolve())
-        return f"{root.rstrip('/')}/{table.replace('.', '/')}"
+        return root.rstrip("/")
 
-    def _table_uri(self, table: str) -> str:
-        """Path as DuckDB sees it."""
-        return f"s3://{self._table_path(table)}" if self._is_s3 else self._table_path(table)
+    def _table_path(self, table: str) -> str:
+        return f"{self._root_path}/{table.replace('.', '/')}"
 
-    def _files(self, table: str) -> list[str]:
-        selector = pafs.FileSelector(self._table_path(table), recursive=True, allow_not_found=True)
-        return [i.path for i in self._filesystem().get_file_info(selector) if i.path.endswith(".parquet")]
+    def _files_by_table(self) -> dict[str, frozenset[str]]:
+        """Every Parquet file under the root, by `schema.table`."""
+        root = self._root_path
+        selector = pafs.FileSelector(root, recursive=True, allow_not_found=True)
+        tables: dict[str, set[str]] = {}
+        for info in self._filesystem().get_file_info(selector):
+            if info.path.endswith(".parquet"):
+                schema, table = info.path[len(root) + 1:].split("/")[:2]
+                tables.setdefault(f"{schema}.{table}", set()).add(info.path)
+        return {table: frozenset(paths) for table, paths in tables.items()}
+
+    def _uri(self, path: str) -> str:
+        """A filesystem path as DuckDB reads it."""
+        return f"s3://{path}" if self._is_s3 else path
 
     @staticmethod
     def _delete_files(fs: pafs.FileSystem, directory: str) -> None:
@@ -247,6 +270,23 @@ class Warehouse(dg.ConfigurableResource):
 
 
 _SCHEMA_ENSURED: set[tuple[str, int, int]] = set()
+
+
+@dataclass
+class _Lake:
+    """An in-memory DuckDB catalog over a Parquet root, and the files each table was exposed with."""
+
+    con: duckdb.DuckDBPyConnection
+    exposed: dict[str, frozenset[str]]
+
+
+_LAKES: dict[tuple[str, str | None], _Lake] = {}
+
+
+@atexit.register
+def _close_lakes() -> None:
+    for lake in _LAKES.values():
+        lake.con.close()
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
