@@ -18,6 +18,7 @@ import polars as pl
 from assets.automation import PUSH_WHEN_CHANGED
 from assets.marts import asset_key_for_table
 from assets.partitions import spotify_users
+from assets.spotify.state import library_complete
 from assets.playlists import sync_events as events
 from assets.playlists.plan import (
     DEFAULT_MAX_REMOVE_SHARE,
@@ -322,6 +323,7 @@ class PushConfig(dg.Config):
     max_attempts: int = 3
     max_wait_s: float = 60.0  # longest Retry-After waited out before giving up
     only: list[str] = []  # child playlists to push (default: all)
+    push_partial: bool = False  # push even while the user's library is still being synced
 
 
 def tracklists(df: pl.DataFrame) -> dict[str, dict]:
@@ -421,6 +423,10 @@ def push_playlists(context: dg.AssetExecutionContext, config: PushConfig, spotif
                      warehouse: Warehouse) -> dg.MaterializeResult:
     """Makes each managed Spotify playlist equal its child-playlist tracklist with the fewest writes."""
     user = context.partition_key
+    if not config.push_partial and not library_complete(warehouse, user):
+        # a half-synced library would make every rule see too few tracks and shrink its playlist
+        context.log.warning(f"{user}'s library is still being synced: nothing pushed until it is complete")
+        return dg.MaterializeResult(metadata={"dagster/row_count": 0, "skipped": "library sync incomplete"})
     before = spotify.requests_spent(user)
     wanted = tracklists(warehouse.read(TRACKLISTS, user_id=user))
     finished = push_user(spotify, warehouse, user, wanted, config, context.run.run_id, context.log.info)
