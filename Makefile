@@ -16,7 +16,7 @@ ui: install
 	$(BIN)/mixtape ui
 
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 install: $(VENV)/.installed
 
