@@ -45,7 +45,6 @@ class DeezerService:
     def before(self, request: Request) -> Response | None:
         if self.window.hit(self.world.clock.now()) <= 0:
             return None
-        self.window.stamps.pop()  # a refused request does not use the window
         return Response(200, error_body(4), violation=True)
 
     def fault_response(self, fault: Fault, request: Request) -> Response:

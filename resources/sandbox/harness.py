@@ -88,12 +88,13 @@ class RateWindow:
         self.stamps: list[float] = []
 
     def hit(self, now: float) -> float:
-        """Record a request; return 0 when within the limit, else seconds until it would be."""
+        """Admit a request: 0 when within the limit (it is counted), else the seconds until one
+        would be (a refused request does not use the window)."""
         self.stamps = [t for t in self.stamps if now - t < self.seconds]
-        self.stamps.append(now)
-        if len(self.stamps) <= self.limit:
+        if len(self.stamps) < self.limit:
+            self.stamps.append(now)
             return 0.0
-        return self.seconds - (now - self.stamps[-self.limit - 1])
+        return self.seconds - (now - self.stamps[-self.limit])
 
 
 def _compile(template: str) -> re.Pattern[str]:

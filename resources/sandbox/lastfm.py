@@ -56,7 +56,6 @@ class LastfmService:
     def before(self, request: Request) -> Response | None:
         if self.window.hit(self.world.clock.now()) <= 0:
             return None
-        self.window.stamps.pop()  # a refused request does not use the window
         response = error(200, 29)
         response.violation = True
         return response

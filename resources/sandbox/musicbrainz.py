@@ -57,7 +57,6 @@ class MusicbrainzService:
             return Response(403, NO_USER_AGENT, {"x-ratelimit-who": "ua-missing"})
         if self.window.hit(self.world.clock.now()) <= 0:
             return None
-        self.window.stamps.pop()  # a refused request does not use the window
         return Response(503, RATE_LIMITED, {"retry-after": "0"}, violation=True)
 
     def fault_response(self, fault: Fault, request: Request) -> Response:

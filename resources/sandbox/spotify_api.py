@@ -393,7 +393,6 @@ class SpotifyService:
         wait = window.hit(now)
         if wait <= 0:
             return None
-        window.stamps.pop()  # a refused request does not use the window
         retry = max(1, math.ceil(wait))
         self.blocked_until[client_id] = now + retry
         return error_response(429, MESSAGES[429], headers={"Retry-After": str(retry)})
