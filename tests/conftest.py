@@ -5,6 +5,7 @@ import uuid
 
 import boto3
 import pytest
+from dagster._core.storage.defs_state.base import _current_storage as _current_defs_state_storage
 from moto.server import ThreadedMotoServer
 
 
@@ -26,3 +27,12 @@ def s3_bucket(moto_endpoint):
     name = f"mixtape-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=moto_endpoint).create_bucket(Bucket=name)
     return f"s3://{name}/lake"
+
+
+@pytest.fixture(autouse=True)
+def no_dagster_state_storage_left_behind():
+    """Leave Dagster's current defs-state storage unset after each test. An `instance_for_test`
+    fixture can leave it pointing at its disposed instance, and every later `dg.materialize` in the
+    process then fails with "Attempted to resolve undefined DagsterInstance weakref"."""
+    yield
+    _current_defs_state_storage.set(None)
