@@ -281,11 +281,15 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
         if playlist_id is None:  # dry run of a playlist not created yet
             outcomes.append(PartOutcome(None, plan=plan_push([], target, policy.plan_options)))
         else:
-            if known is None or known["playlist_id"] != playlist_id:
+            created = known is None or known["playlist_id"] != playlist_id
+            if created:
                 rows[part] = managed_row(user, child, part, playlist_id, known, now())
                 record(rows)
+            # a playlist just created is empty, one untouched since the last push holds what was pushed:
+            # neither needs reading
+            current = [] if created else last_pushed_items(known) if untouched else None
             outcomes.append(push_part(spotify, user, playlist_id, target, policy, log, clock, sleep,
-                                      known_items=last_pushed_items(known) if untouched else None))
+                                      known_items=current))
         outcome = outcomes[-1]
         log(f"{child} part {part}: {json.dumps(outcome.plan.summary())}"
             + (f"; refused: {outcome.refused}" if outcome.refused else ""))

@@ -43,7 +43,10 @@ def assert_exact(remote, playlist_id, target, before=(), kept=()):
 
 
 def test_first_push_creates_a_marked_managed_playlist_and_mixtape_never_touches_hers(push, warehouse, remote, clock):
+    remote.reset()
     playlist_id = first_push(push, warehouse, clock)
+    # a playlist just created is known to be empty: one create and one append, nothing read
+    assert remote.stats() == {"POST /v1/me/playlists": 1, "POST /v1/playlists/{playlist_id}/items": 1}
     created = remote.playlist(playlist_id)
     assert created["name"] == "Running" and created["description"].endswith(MARKER)
     assert remote.uris(playlist_id) == BASE
