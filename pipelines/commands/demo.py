@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 DEMO_USER = "demo"
-STAGES = ["ingest", "enrich", "rules", "push", "marts"]
 
 
 def sandbox_state_file(data_dir: Path) -> Path:
@@ -77,7 +76,7 @@ def summary(warehouse, results, sandbox_requests: int, user: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipelines.commands.run import load_definitions, materialize, plan, refresh_sql_snapshot
+    from pipelines.commands.run import ALL_STAGES, load_definitions, materialize, plan, refresh_sql_snapshot
     from pipelines.commands.ui import login_demo_user
     from pipelines.home import ensure_dagster_home
     from resources.sandbox.persist import save_state
@@ -95,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         sandbox.sandbox.reset_stats()
         results = []
         with dg.DagsterInstance.get() as instance:
-            for stage, keys, per_user in plan(defs, STAGES):
+            for stage, keys, per_user in plan(defs, ALL_STAGES):
                 result = materialize(defs, instance, keys, user if per_user else None)
                 results.append(result)
                 print(f"{stage}: {'ok' if result.success else 'FAILED'} ({', '.join(k.to_user_string() for k in keys)})")

@@ -12,6 +12,9 @@ import argparse
 import sys
 
 STAGES = ["ingest", "enrich", "rules", "push", "marts"]
+# `all` reads the library again after pushing, so the warehouse already holds the playlists mixtape
+# just wrote: the next run finds them unchanged instead of re-reading them
+ALL_STAGES = ["ingest", "enrich", "rules", "push", "ingest", "marts"]
 
 
 def stage_selection(stage: str):
@@ -101,7 +104,7 @@ def materialize(defs, instance, keys: list, partition_key: str | None, dry_run: 
 
 def run(args: argparse.Namespace) -> int:
     defs = load_definitions()
-    stages = STAGES if args.stage == "all" else [args.stage]
+    stages = ALL_STAGES if args.stage == "all" else [args.stage]
     steps = plan(defs, stages)
     with open_instance() as instance:
         users = users_to_run(instance, defs, args.user)
