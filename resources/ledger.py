@@ -134,7 +134,8 @@ class Ledger:
                 yield db
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # SQLite may already have rolled back (e.g. after SQLITE_BUSY)
+                    db.execute("ROLLBACK")
                 raise
 
     def reserve(self, *, client_id: str, user: str, endpoint: str, run_id: str, now: float,
