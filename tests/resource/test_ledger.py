@@ -97,7 +97,7 @@ def test_processes_share_one_budget_exactly(tmp_path):
     path = str(tmp_path / "state" / "ledger.sqlite")
     Ledger(path)
     now = datetime(2026, 6, 1, 12, tzinfo=UTC).timestamp()
-    with multiprocessing.get_context("fork").Pool(3) as pool:
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
         sent = pool.starmap(_spend, [(path, 60, 150, now)] * 3)
 
     assert sum(sent) == 150
