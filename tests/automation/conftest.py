@@ -3,7 +3,6 @@ real Spotify assets, with a clock the tests can move (the resource's and the san
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import dagster as dg
@@ -19,30 +18,10 @@ from pipelines.sensors import SENSORS
 from resources.sandbox import RunningSandbox, start_sandbox
 from resources.sandbox.generator import generate_library
 from resources.settings import Settings
-from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
+from tests.clocked import CLOCK, ClockedSpotify
 
 HOUR = 3600.0
-
-
-class Clock:
-    """Wall time plus an offset that tests move."""
-
-    offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-
-CLOCK = Clock()
-
-
-class ClockedSpotify(SpotifyResource):
-    """The Spotify resource on the test clock (Dagster rebuilds resources, so it is set at setup)."""
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        super().setup_for_execution(context)
-        self._clock = CLOCK
 
 
 @dataclass

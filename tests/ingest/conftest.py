@@ -4,7 +4,6 @@ and `dg.materialize` of the Spotify assets and checks with real resources."""
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -17,30 +16,10 @@ from resources.sandbox import RunningSandbox, start_sandbox
 from resources.sandbox.generator import generate_library
 from resources.sandbox.library import Library
 from resources.settings import Settings
-from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
+from tests.clocked import CLOCK, ClockedSpotify
 
 DAY = 86400.0
-
-
-class SharedClock:
-    """Wall time plus an offset, moved together with the sandbox's clock (quota days, token expiry)."""
-
-    offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-
-CLOCK = SharedClock()
-
-
-class ClockedSpotify(SpotifyResource):
-    """The Spotify resource with the test clock injected (Dagster rebuilds resources, so at setup)."""
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        super().setup_for_execution(context)
-        self._clock = CLOCK
 
 
 def small_library(seed: int = 3, liked: int = 260, playlists: int = 8) -> Library:
