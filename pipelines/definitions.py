@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.automation import budget_left, spotify_budget_asset
-from assets.enrich import ENRICH_ASSETS
+from assets.enrichment import ENRICH_ASSETS
 from assets.marts import MART_ASSETS, snapshot_after_runs, warehouse_snapshot
 from assets.playlists.push import push_playlists
 from assets.playlists.tracklists import TRACKLIST_ASSETS

@@ -2,7 +2,7 @@
 
 import pytest
 
-from resources.sandbox import start_sandbox
+from sandbox import start_sandbox
 from resources.warehouse import Warehouse
 from tests.enrich.sandbox_library import catalog_rows, library
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
-from assets.enrich import ENRICH_ASSETS
+from assets.enrichment import ENRICH_ASSETS
 from resources.deezer import DeezerResource
 from resources.http import Timing, with_timing
 from resources.lastfm import LastfmResource
 from resources.musicbrainz import MusicbrainzResource
-from resources.sandbox.library import Library
+from sandbox.library import Library
 from resources.warehouse import Warehouse
 
 BEATLES, DAFT, NOBODY, GUEST = "art1", "art2", "art3", "art4"
@@ -106,8 +106,7 @@ def sandbox_now(running) -> datetime:
 
 
 def run_config(as_of: datetime) -> dict:
-    ops = ["enrich__musicbrainz_recordings", "enrich__deezer_tracks", "enrich__lastfm_tracks", "enrich__lastfm_artists"]
-    return {"ops": {op: {"config": {"as_of": as_of.isoformat()}} for op in ops}}
+    return {"ops": {asset.op.name: {"config": {"as_of": as_of.isoformat()}} for asset in ENRICH_ASSETS}}
 
 
 def materialize(running, warehouse: Warehouse, resources: dict | None = None, as_of: datetime | None = None) -> dg.ExecuteInProcessResult:
@@ -117,8 +116,8 @@ def materialize(running, warehouse: Warehouse, resources: dict | None = None, as
 
 
 def metadata(result: dg.ExecuteInProcessResult, table: str) -> dict:
-    """The materialization metadata of `enrich/<table>`, as plain values."""
+    """The materialization metadata of `enrichment/<table>`, as plain values."""
     for event in result.get_asset_materialization_events():
-        if event.asset_key == dg.AssetKey(["enrich", table]):
+        if event.asset_key == dg.AssetKey(["enrichment", table]):
             return {k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
     raise KeyError(table)

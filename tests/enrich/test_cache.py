@@ -4,11 +4,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from assets.enrich.cache import (
+from assets.enrichment.cache import (
     DEFAULT_TTLS, ERROR, HIT, MISS, Ttl, coverage, expires_at, fetch_all, keys_to_fetch, merge,
 )
-from assets.enrich.deezer import deezer_values, tempo_flag
-from assets.enrich.refresh import EnrichConfig
+from assets.enrichment.factory import EnrichConfig
+from assets.enrichment.lookups import deezer_values, tempo_flag
 from resources.deezer import DeezerTrack
 from resources.http import ServiceError
 
@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 21, 12, 0)
 TTL = Ttl(hit=timedelta(days=7), miss=timedelta(minutes=5))
 
 
-def test_defaults_are_seed_004():
+def test_default_ttls():
     assert DEFAULT_TTLS["deezer"] == Ttl(timedelta(days=90), timedelta(minutes=5))
     assert DEFAULT_TTLS["lastfm"] == Ttl(timedelta(days=7), timedelta(minutes=5))
     assert DEFAULT_TTLS["musicbrainz"] == Ttl(timedelta(days=30), timedelta(minutes=5))
@@ -24,9 +24,9 @@ def test_defaults_are_seed_004():
 
 def test_config_overrides_ttls_and_time():
     config = EnrichConfig(hit_ttl_hours=1, as_of="2026-01-02T03:04:05")
-    assert config.ttl("deezer") == Ttl(timedelta(hours=1), timedelta(minutes=5))
+    assert config.ttl(DEFAULT_TTLS["deezer"]) == Ttl(timedelta(hours=1), timedelta(minutes=5))
     assert config.now() == datetime(2026, 1, 2, 3, 4, 5)
-    assert EnrichConfig(miss_ttl_minutes=30).ttl("lastfm").miss == timedelta(minutes=30)
+    assert EnrichConfig(miss_ttl_minutes=30).ttl(DEFAULT_TTLS["lastfm"]).miss == timedelta(minutes=30)
 
 
 def test_expiry_by_status():

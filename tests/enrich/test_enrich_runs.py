@@ -6,7 +6,7 @@ import pytest
 
 from resources.deezer import DeezerResource
 from resources.http import with_timing
-from resources.sandbox import start_sandbox
+from sandbox import start_sandbox
 from resources.warehouse import Warehouse
 from tests.enrich.sandbox_library import (
     DISTINCT_ARTISTS, DISTINCT_ISRCS, DISTINCT_TRACKS, TRACKS_WITHOUT_ISRC, catalog_rows, enrich_resources, library,

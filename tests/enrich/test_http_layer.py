@@ -6,7 +6,7 @@ from resources.deezer import DeezerResource
 from resources.http import RateLimiter, ServiceError, Timing, as_int, as_list, with_timing
 from resources.lastfm import LastfmResource, tag_names
 from resources.musicbrainz import MusicbrainzResource
-from resources.sandbox import start_sandbox
+from sandbox import start_sandbox
 from tests.enrich.sandbox_library import library, sandbox_timing
 
 

@@ -1,8 +1,6 @@
 """Which keys each source asks for: ISRCs, normalised artist + title, distinct artists."""
 
-from assets.enrich.deezer import wanted_isrcs
-from assets.enrich.lastfm import distinct_artists, distinct_tracks
-from assets.enrich.musicbrainz import tracks_without_isrc
+from assets.enrichment.lookups import distinct_artists, distinct_tracks, tracks_without_isrc, wanted_isrcs
 
 TRACKS = [
     {"track_id": "1", "name": "Come Together - Remastered 2009", "isrc": "gbaye0601690", "artist_names": ["The Beatles"]},

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from resources.sandbox import start_sandbox
+from sandbox import start_sandbox
 from tests.enrich.sandbox_library import library
 
 API_KEY = "sandbox-lastfm-key"

@@ -22,7 +22,8 @@ class Ttl:
     miss: timedelta
 
 
-# Seed 004: Deezer 90 days, Last.fm 7 days, MusicBrainz 30 days (it was never cached there); misses 5 minutes.
+# How long an answer is trusted: Deezer's audio data barely changes (90 days), Last.fm's tags and
+# counts move (7 days), MusicBrainz's recordings rarely (30 days); a miss is asked again after 5 minutes.
 DEFAULT_TTLS = {
     "deezer": Ttl(hit=timedelta(days=90), miss=timedelta(minutes=5)),
     "lastfm": Ttl(hit=timedelta(days=7), miss=timedelta(minutes=5)),
