@@ -64,8 +64,8 @@ def measure(size: int) -> dict:
 
     from assets.spotify import SPOTIFY_ASSETS, SPOTIFY_CHECKS
     from pipelines.commands.login import login
-    from resources.sandbox import start_sandbox
-    from resources.sandbox.generator import generate_library
+    from sandbox import start_sandbox
+    from sandbox.generator import generate_library
     from resources.settings import Settings
     from resources.spotify import SpotifyResource
     from resources.warehouse import Warehouse

@@ -24,8 +24,8 @@ from assets.playlists import sync_events as events
 from assets.playlists.plan import Item, PlanOptions, plan_push, replace_steps
 from assets.playlists.push import PushPolicy, push_child, push_part, read_items, send, tracklist_hash, utcnow
 from pipelines.commands.login import login
-from resources.sandbox import start_sandbox
-from resources.sandbox.library import Album, Artist, Library, Playlist, Track, User
+from sandbox import start_sandbox
+from sandbox.library import Album, Artist, Library, Playlist, Track, User
 from resources.settings import Settings
 from resources.spotify import SpotifyResource
 

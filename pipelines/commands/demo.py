@@ -21,8 +21,8 @@ def sandbox_state_file(data_dir: Path) -> Path:
 
 def start_demo_sandbox(data_dir: Path):
     """The demo sandbox, resumed from its saved state; its base URLs exported for every client."""
-    from resources.sandbox.generator import demo_library
-    from resources.sandbox.persist import start_resumed_sandbox
+    from sandbox.generator import demo_library
+    from sandbox.persist import start_resumed_sandbox
 
     running = start_resumed_sandbox(sandbox_state_file(data_dir), demo_library())
     os.environ.update(running.base_urls)
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from pipelines.commands.run import ALL_STAGES, load_definitions, materialize, plan, refresh_sql_snapshot
     from pipelines.commands.ui import login_demo_user
     from pipelines.home import ensure_dagster_home
-    from resources.sandbox.persist import save_state
+    from sandbox.persist import save_state
     from resources.settings import Settings
 
     import dagster as dg

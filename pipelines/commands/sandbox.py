@@ -1,4 +1,8 @@
-"""`mixtape sandbox serve|generate`: the local Spotify/Deezer/Last.fm/MusicBrainz (SANDBOX.md)."""
+"""`mixtape sandbox serve|generate`: local stand-ins for Spotify, Deezer, Last.fm and MusicBrainz.
+
+The sandbox is a development tool outside the production import graph: it is imported only inside
+these command functions, never when the command is merely registered.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from resources.sandbox import announce, start_sandbox
-from resources.sandbox.generator import demo_library, generate_library
-from resources.sandbox.library import Library
+if TYPE_CHECKING:
+    from sandbox.library import Library
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--profile", choices=["devmode", "extended"], help="overrides the library's profile")
     _library_arguments(serve)
-    serve.add_argument("--library", type=Path, help="a library JSON file (SANDBOX.md)")
+    serve.add_argument("--library", type=Path, help="a library JSON file, as `mixtape sandbox generate` writes it")
     serve.add_argument("--demo", action="store_true", help="the fixed demo library (the default without --library/--seed)")
     serve.add_argument("--quota", type=int, help="requests per developer account per UTC day")
     serve.add_argument("--rate-limit", type=int, help="requests per developer account per 30 seconds")
@@ -47,6 +51,9 @@ def _library_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def choose_library(args: argparse.Namespace) -> Library:
+    from sandbox.generator import demo_library, generate_library
+    from sandbox.library import Library
+
     if args.library and (args.seed is not None or args.demo):
         raise SystemExit("mixtape sandbox serve: give --library, --seed or --demo, not several")
     if args.library:
@@ -61,6 +68,8 @@ def choose_library(args: argparse.Namespace) -> Library:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from sandbox import announce, start_sandbox
+
     running = start_sandbox(
         choose_library(args), host=args.host, port=args.port, latency_ms=args.latency_ms,
         client_id=args.client_id, client_secret=args.client_secret,
@@ -79,6 +88,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    from sandbox.generator import generate_library
+
     library = generate_library(args.seed if args.seed is not None else 1, args.users, args.liked, args.playlists, profile=args.profile)
     text = json.dumps(library.model_dump(mode="json"), ensure_ascii=False)
     if args.out:

@@ -36,8 +36,8 @@ def free_port(preferred: int = 0, host: str = "127.0.0.1") -> int:
 
 def start_demo_sandbox(port: int = 0):
     """The sandbox with the demo library, in this process; its base URLs are put in os.environ."""
-    from resources.sandbox import start_sandbox
-    from resources.sandbox.generator import demo_library
+    from sandbox import start_sandbox
+    from sandbox.generator import demo_library
 
     sandbox = start_sandbox(demo_library(), port=port)
     os.environ.update(sandbox.base_urls)

@@ -15,8 +15,8 @@ from assets.spotify import SPOTIFY_ASSETS, SPOTIFY_CHECKS
 from pipelines.commands.login import login
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import SENSORS
-from resources.sandbox import RunningSandbox, start_sandbox
-from resources.sandbox.generator import generate_library
+from sandbox import RunningSandbox, start_sandbox
+from sandbox.generator import generate_library
 from resources.settings import Settings
 from resources.warehouse import Warehouse
 from tests.clocked import CLOCK, ClockedSpotify

@@ -12,9 +12,9 @@ import requests
 
 from assets.spotify import SPOTIFY_ASSETS, SPOTIFY_CHECKS
 from pipelines.commands.login import login
-from resources.sandbox import RunningSandbox, start_sandbox
-from resources.sandbox.generator import generate_library
-from resources.sandbox.library import Library
+from sandbox import RunningSandbox, start_sandbox
+from sandbox.generator import generate_library
+from sandbox.library import Library
 from resources.settings import Settings
 from resources.warehouse import Warehouse
 from tests.clocked import CLOCK, ClockedSpotify

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from assets.spotify import library_complete
-from resources.sandbox.generator import generate_library
+from sandbox.generator import generate_library
 from resources.warehouse import Warehouse
 from tests.ingest.conftest import expected_cold_requests, pages, start
 from tests.ingest.test_ingest_e2e import assert_tables_equal_library, later

@@ -7,8 +7,8 @@ import pytest
 import requests
 
 from assets.playlists.push import PushConfig, push_user, utcnow
-from resources.sandbox import start_sandbox
-from resources.sandbox.library import Album, Artist, Library, Playlist, PlaylistItem, Track, User
+from sandbox import start_sandbox
+from sandbox.library import Album, Artist, Library, Playlist, PlaylistItem, Track, User
 from resources.warehouse import Warehouse
 from tests.resource.conftest import MovableClock, make_resource, run_login
 

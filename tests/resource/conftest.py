@@ -12,8 +12,8 @@ from typing import Iterator
 import pytest
 import requests
 
-from resources.sandbox import RunningSandbox, start_sandbox
-from resources.sandbox.library import Album, Artist, Library, Liked, Playlist, PlaylistItem, Track, User
+from sandbox import RunningSandbox, start_sandbox
+from sandbox.library import Album, Artist, Library, Liked, Playlist, PlaylistItem, Track, User
 from resources.spotify import SpotifyResource
 
 

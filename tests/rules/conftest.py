@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from resources.sandbox.generator import demo_library
+from sandbox.generator import demo_library
 from tests.rules.demo_warehouse import demo_warehouse
 
 

@@ -9,7 +9,7 @@ import polars as pl
 
 from assets.normalise import normalise
 from assets.playlists.tracklists import child_playlist_tracks, track_features
-from resources.sandbox.library import Library
+from sandbox.library import Library
 from resources.warehouse import Warehouse
 from tests.sql.demo import seed_raw_tables
 

@@ -9,11 +9,11 @@ import spotipy
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from resources.sandbox import RunningSandbox, start_sandbox
-from resources.sandbox.generator import demo_library
-from resources.sandbox.library import Library
+from sandbox import RunningSandbox, start_sandbox
+from sandbox.generator import demo_library
+from sandbox.library import Library
 
-from .helpers import REPO
+from tests.sandbox.helpers import REPO
 
 SPEC = REPO.parent / "shared" / "reference" / "spotify-web-api-openapi.yml"
 

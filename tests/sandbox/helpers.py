@@ -6,8 +6,8 @@ from pathlib import Path
 
 import requests
 
-from resources.sandbox import RunningSandbox
-from resources.sandbox.library import Playlist
+from sandbox import RunningSandbox
+from sandbox.library import Playlist
 
 REPO = Path(__file__).resolve().parents[2]
 

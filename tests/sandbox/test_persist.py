@@ -3,8 +3,8 @@
 import requests
 import spotipy
 
-from resources.sandbox.generator import generate_library
-from resources.sandbox.persist import save_state, start_resumed_sandbox
+from sandbox.generator import generate_library
+from sandbox.persist import save_state, start_resumed_sandbox
 
 
 def client(running, user):

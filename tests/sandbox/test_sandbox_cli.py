@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from resources.sandbox.generator import generate_library
-from resources.sandbox.library import Library
+from sandbox.generator import generate_library
+from sandbox.library import Library
 
-from .helpers import REPO
+from tests.sandbox.helpers import REPO
 
 
 def mixtape(*args: str, **options) -> subprocess.Popen:

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from resources.sandbox.generator import demo_library, generate_library
-from resources.sandbox.library import Library
+from sandbox.generator import demo_library, generate_library
+from sandbox.library import Library
 
-from .helpers import control
+from tests.sandbox.helpers import control
 
 BASE62_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 

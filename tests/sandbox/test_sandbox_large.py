@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from resources.sandbox.generator import generate_library
+from sandbox.generator import generate_library
 
-from .helpers import all_items, control
+from tests.sandbox.helpers import all_items, control
 
 
 @pytest.fixture(scope="module")

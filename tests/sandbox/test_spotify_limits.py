@@ -7,9 +7,9 @@ import requests
 import spotipy
 from spotipy import SpotifyException
 
-from resources.sandbox.spotify_api import seconds_to_utc_midnight
+from sandbox.spotify_api import seconds_to_utc_midnight
 
-from .helpers import all_items, call, control, owned
+from tests.sandbox.helpers import all_items, call, control, owned
 
 
 def plain_client(sandboxes, running, **options) -> spotipy.Spotify:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from resources.sandbox.library import LocalFile, PlaylistItem
-from resources.sandbox.spotify_api import (
+from sandbox.library import LocalFile, PlaylistItem
+from sandbox.spotify_api import (
     ApiError, apply_fields, item_uri, items_digest, make_snapshot, page_url, paging, parse_fields, parse_ids, parse_limit,
 )
 

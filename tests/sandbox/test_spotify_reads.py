@@ -7,7 +7,7 @@ from urllib.parse import quote_plus
 import pytest
 from spotipy import SpotifyException
 
-from .helpers import all_items, call, followed, owned
+from tests.sandbox.helpers import all_items, call, followed, owned
 
 PROFILES = ["devmode", "extended"]
 

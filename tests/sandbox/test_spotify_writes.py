@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from spotipy import SpotifyException
 
-from resources.sandbox.spotify_api import item_uri, reorder
+from sandbox.spotify_api import item_uri, reorder
 
-from .helpers import all_items, call, collaborating, control, followed, owned
+from tests.sandbox.helpers import all_items, call, collaborating, control, followed, owned
 
 SNAPSHOT = {"type": "object", "properties": {"snapshot_id": {"type": "string"}}}
 

@@ -26,8 +26,8 @@ from resources.deezer import DeezerResource
 from resources.http import Timing, with_timing
 from resources.lastfm import LastfmResource
 from resources.musicbrainz import MusicbrainzResource
-from resources.sandbox import start_sandbox
-from resources.sandbox.generator import generate_library
+from sandbox import start_sandbox
+from sandbox.generator import generate_library
 from resources.settings import Settings
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse

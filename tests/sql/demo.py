@@ -4,7 +4,7 @@ from datetime import datetime
 
 import polars as pl
 
-from resources.sandbox.library import Library, Playlist
+from sandbox.library import Library, Playlist
 from resources.warehouse import Warehouse
 
 

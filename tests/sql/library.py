@@ -1,6 +1,6 @@
 """A small sandbox library with something in every mart: genres, decades, months, overlapping playlists."""
 
-from resources.sandbox.library import Library
+from sandbox.library import Library
 
 
 def small_library() -> Library:

@@ -44,7 +44,7 @@ def wait_until_serving(url: str, process, timeout_s: float) -> None:
 
 @pytest.fixture
 def demo_library():
-    from resources.sandbox.generator import demo_library
+    from sandbox.generator import demo_library
 
     return demo_library()
 
@@ -53,7 +53,7 @@ def demo_library():
 def dagster_ui(tmp_path, monkeypatch, demo_library):
     """`dagster dev -w workspace.yaml` on free ports, a fresh DAGSTER_HOME with the project's dagster.yaml,
     the sandbox in this process with the demo user logged in and its partition registered."""
-    from resources.sandbox import start_sandbox
+    from sandbox import start_sandbox
 
     for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE", "SPOTIFY_REDIRECT_URI"):
         monkeypatch.delenv(name, raising=False)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from urllib.parse import quote_plus
 
 from assets.normalise import normalise
-from resources.sandbox.harness import Fault, RateWindow, Request, Response
-from resources.sandbox.world import World
+from sandbox.harness import Fault, RateWindow, Request, Response
+from sandbox.world import World
 
 RATE_LIMIT = (5, 1.0)  # requests, seconds
 SANDBOX_API_KEY = "sandbox-lastfm-key"

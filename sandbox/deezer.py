@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import zlib
 
-from resources.sandbox.harness import Fault, RateWindow, Request, Response
-from resources.sandbox.world import World
+from sandbox.harness import Fault, RateWindow, Request, Response
+from sandbox.world import World
 
 RATE_LIMIT = (50, 5.0)  # requests, seconds
 

@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import quote_plus, urlencode
 
-from resources.sandbox.harness import Fault, RateWindow, Request, Response
-from resources.sandbox.library import Playlist, PlaylistItem
-from resources.sandbox.world import Grant, World
+from sandbox.harness import Fault, RateWindow, Request, Response
+from sandbox.library import Playlist, PlaylistItem
+from sandbox.world import Grant, World
 
 OPEN = "https://open.spotify.com"
 MARKETS = ["CA", "DE", "FR", "GB", "JP", "SE", "US"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from resources.sandbox.harness import Clock
-from resources.sandbox.library import Library
+from sandbox.harness import Clock
+from sandbox.library import Library
 
 ACCESS_TOKEN_SECONDS = 3600
 

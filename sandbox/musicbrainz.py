@@ -12,8 +12,8 @@ import uuid
 from datetime import datetime, timezone
 
 from assets.normalise import normalise
-from resources.sandbox.harness import Fault, RateWindow, Request, Response
-from resources.sandbox.world import World
+from sandbox.harness import Fault, RateWindow, Request, Response
+from sandbox.world import World
 
 RATE_LIMIT = (1, 1.0)  # requests, seconds
 _NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")

@@ -14,8 +14,8 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from resources.sandbox.harness import Fault, Request, Response
-from resources.sandbox.world import World
+from sandbox.harness import Fault, Request, Response
+from sandbox.world import World
 
 CODE_SECONDS = 600
 

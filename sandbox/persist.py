@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from resources.sandbox import RunningSandbox, start_sandbox
-from resources.sandbox.library import Library
+from sandbox import RunningSandbox, start_sandbox
+from sandbox.library import Library
 
 
 def start_resumed_sandbox(state_file: Path, fresh: Library, **options) -> RunningSandbox:

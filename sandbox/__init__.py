@@ -6,14 +6,14 @@ import json
 import threading
 from dataclasses import dataclass
 
-from resources.sandbox.accounts import AccountsService
-from resources.sandbox.deezer import DeezerService
-from resources.sandbox.harness import Clock, Request, Response, Sandbox, serve
-from resources.sandbox.lastfm import LastfmService
-from resources.sandbox.library import Library
-from resources.sandbox.musicbrainz import MusicbrainzService
-from resources.sandbox.spotify_api import SpotifyService
-from resources.sandbox.world import World
+from sandbox.accounts import AccountsService
+from sandbox.deezer import DeezerService
+from sandbox.harness import Clock, Request, Response, Sandbox, serve
+from sandbox.lastfm import LastfmService
+from sandbox.library import Library
+from sandbox.musicbrainz import MusicbrainzService
+from sandbox.spotify_api import SpotifyService
+from sandbox.world import World
 
 
 def build_services(world: World, options: dict) -> list:

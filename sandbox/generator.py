@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterator
 
-from resources.sandbox.library import Library
+from sandbox.library import Library
 
 NOT_BASE62 = str.maketrans("+/", "Qz")
 END = datetime(2026, 11, 1)  # the newest `added_at`; fixed so output does not depend on today
