@@ -16,7 +16,7 @@ import dagster as dg
 import pytest
 import requests
 
-from assets.enrich import ENRICH_ASSETS
+from assets.enrichment import ENRICH_ASSETS
 from assets.marts import MART_ASSETS
 from assets.playlists.sync_events import COMPLETED, FAILED, finish_event, start_event, to_frame
 from assets.playlists.tracklists import TRACKLIST_ASSETS
@@ -106,7 +106,7 @@ def enrich(sandbox, warehouse: Warehouse) -> None:
         "musicbrainz": with_timing(MusicbrainzResource(base_url=urls["MUSICBRAINZ_API_BASE"]), timing),
     }
     now = datetime.fromtimestamp(sandbox.world.clock.now(), UTC).replace(tzinfo=None).isoformat()
-    config = {"ops": {f"enrich__{a.key.path[-1]}": {"config": {"as_of": now}} for a in ENRICH_ASSETS}}
+    config = {"ops": {a.op.name: {"config": {"as_of": now}} for a in ENRICH_ASSETS}}
     assert dg.materialize(ENRICH_ASSETS, resources=resources, run_config=config).success
 
 
