@@ -1,8 +1,10 @@
 """The automation conditions of assets/automation.py, ticked with dg.evaluate_automation_conditions.
 
 The graph is the shape of mixtape's (per-user ingestion -> shared enrichment -> per-user features ->
-tracklists -> push) with the real conditions; the FreshnessDaemon is stood in for by reporting the
-state changes it would record (it only runs inside dagster-daemon).
+tracklists -> push) with the real conditions. The FreshnessDaemon only runs inside dagster-daemon and
+judges by the wall clock, so the test stands in for its verdict: in REFRESH_WHEN_STALE the freshness
+operands (WARN or FAIL, newly true) are replaced by a custom condition that reads the verdict the test
+sets; everything around them is the real condition.
 """
 
 import warnings
@@ -10,7 +12,6 @@ from datetime import datetime, timedelta
 
 import dagster as dg
 import pytest
-from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange  # what the daemon emits
 
 from assets.automation import (
     BUDGET_CHECK,
@@ -28,11 +29,36 @@ from assets.partitions import spotify_users
 T0 = datetime(2026, 5, 1, 12, 0)
 
 
+class DaemonVerdict(dg.AutomationCondition):
+    """True for an asset while the FreshnessDaemon's latest verdict on it (as the test sets it) is `state`."""
+
+    latest: dict[dg.AssetKey, str] = {}
+
+    def __init__(self, state: str):
+        self.state = state
+
+    @property
+    def name(self) -> str:
+        return f"freshness_verdict={self.state}"
+
+    def evaluate(self, context: dg.AutomationContext) -> dg.AutomationResult:
+        hit = self.latest.get(context.key) == self.state
+        return dg.AutomationResult(context=context, true_subset=context.candidate_subset if hit else context.get_empty_subset())
+
+
+def stale_became_true(warned: dg.AutomationCondition, failed: dg.AutomationCondition) -> dg.AutomationCondition:
+    return (warned | failed).with_label("stale").newly_true()
+
+
+DAEMON_OPERANDS = stale_became_true(dg.AutomationCondition.freshness_warned(), dg.AutomationCondition.freshness_failed())
+REFRESH = REFRESH_WHEN_STALE.replace(DAEMON_OPERANDS, stale_became_true(DaemonVerdict("WARN"), DaemonVerdict("FAIL")))
+
+
 @dg.asset(partitions_def=spotify_users, group_name="spotify")
 def liked(): ...
 
 
-@dg.asset(deps=[liked], group_name="enrichment", automation_condition=REFRESH_WHEN_STALE,
+@dg.asset(deps=[liked], group_name="enrichment", automation_condition=REFRESH,
           freshness_policy=ttl_policy(timedelta(days=1)))
 def deezer(): ...
 
@@ -79,9 +105,10 @@ def materialize(instance, assets, partition=None):
         instance.report_runless_asset_event(dg.AssetMaterialization(a.key, partition=partition))
 
 
-def freshness(instance, key, new, previous):
-    instance.report_runless_asset_event(FreshnessStateChange(
-        key=key, new_state=new, previous_state=previous, state_change_timestamp=T0.timestamp()))
+def freshness(key, new: str, previous: str):
+    """The FreshnessDaemon's next verdict on `key` (it records only changes)."""
+    assert DaemonVerdict.latest.get(key, "PASS") == previous
+    DaemonVerdict.latest[key] = new
 
 
 def requested(result, asset):
@@ -89,8 +116,14 @@ def requested(result, asset):
         {None} if result.get_num_requested(asset.key) else set())
 
 
+def test_the_stand_in_takes_the_place_of_the_real_conditions_freshness_operands():
+    assert REFRESH != REFRESH_WHEN_STALE
+    assert REFRESH.get_label() == REFRESH_WHEN_STALE.get_label()
+
+
 @pytest.fixture
 def world():
+    DaemonVerdict.latest.clear()
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(spotify_users.name, ["alice", "bob"])
         ticker = Ticker(instance)
@@ -104,11 +137,11 @@ def world():
 def test_stale_shared_cache_is_refreshed_once_and_a_fresh_one_never(world):
     instance, ticker = world
     assert ticker.tick().total_requested == 0  # fresh: nothing
-    freshness(instance, deezer.key, FreshnessState.FAIL, FreshnessState.PASS)
+    freshness(deezer.key, "FAIL", "PASS")
     assert requested(ticker.tick(), deezer) == {None}
     assert requested(ticker.tick(), deezer) == set()  # still FAIL: no retry storm
     materialize(instance, [deezer])
-    freshness(instance, deezer.key, FreshnessState.PASS, FreshnessState.FAIL)
+    freshness(deezer.key, "PASS", "FAIL")
     refreshed = ticker.tick()
     assert requested(refreshed, deezer) == set()
     assert ticker.tick().total_requested == 0 or requested(refreshed, features)  # downstream may follow once
@@ -116,9 +149,9 @@ def test_stale_shared_cache_is_refreshed_once_and_a_fresh_one_never(world):
 
 def test_warn_starts_the_refresh_before_fail(world):
     instance, ticker = world
-    freshness(instance, deezer.key, FreshnessState.WARN, FreshnessState.PASS)
+    freshness(deezer.key, "WARN", "PASS")
     assert requested(ticker.tick(), deezer) == {None}
-    freshness(instance, deezer.key, FreshnessState.FAIL, FreshnessState.WARN)
+    freshness(deezer.key, "FAIL", "WARN")
     assert requested(ticker.tick(), deezer) == set()  # the same staleness episode
 
 

@@ -12,10 +12,9 @@ from pipelines.home import PROJECT_ROOT
 STRICT_LOAD = textwrap.dedent("""
     import warnings
     import dagster as dg
-    from dagster._utils.warnings import SupersessionWarning  # not exported at the top level
 
     warnings.simplefilter("error", DeprecationWarning)
-    warnings.simplefilter("error", SupersessionWarning)
+    warnings.simplefilter("error", dg.SupersessionWarning)
     from pipelines.definitions import defs
     dg.Definitions.validate_loadable(defs)
     print(len(defs.resolve_asset_graph().get_all_asset_keys()), "assets")
