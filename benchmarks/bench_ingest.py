@@ -88,7 +88,7 @@ def measure(size: int) -> dict:
         result = dg.materialize([*SPOTIFY_ASSETS, *SPOTIFY_CHECKS], partition_key=USER, instance=instance, resources=resources)
         elapsed = time.perf_counter() - started
         assert result.success
-        probes = result.asset_materializations_for_node("raw__liked_songs")[0].metadata["located_removal_requests"].value
+        probes = result.asset_materializations_for_node("liked_songs")[0].metadata["located_removal_requests"].value
         counts = requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json()["requests"]
         return sum(n for route, n in counts.items() if " /v1/" in route), elapsed, probes
 

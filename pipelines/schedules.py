@@ -14,7 +14,7 @@ from pipelines.sensors import CATALOG_KEYS, INGEST, LIKED_KEYS, syncable_users, 
 from resources.spotify import SpotifyResource
 
 # The liked-songs asset's own switch (assets/spotify/library.py: LikedSongsConfig.force_full_sync).
-FULL_RESYNC_CONFIG = dg.RunConfig(ops={"raw__liked_songs": {"config": {"force_full_sync": True}}})
+FULL_RESYNC_CONFIG = dg.RunConfig(ops={"liked_songs": {"config": {"force_full_sync": True}}})
 
 
 @dg.schedule(cron_schedule=FULL_RESYNC_CRON, target=INGEST, execution_timezone="UTC",

@@ -26,10 +26,11 @@ import dagster as dg
 from assets.automation import BUDGET_KEY, LIBRARY_TTL, BudgetState, budget_check_evaluation, budget_of
 from assets.partitions import USER_TAG, spotify_users
 from assets.spotify.budget import WARM_SYNC_REQUESTS, clock_of
-from assets.spotify.catalog import ALBUMS_KEY, ARTISTS_KEY, TRACKS_KEY
-from assets.spotify.library import LIKED_SONGS_KEY
+from assets.spotify.catalog import catalog
+from assets.spotify.library import liked_songs
 from assets.spotify.parse import saved_entry
-from assets.spotify.playlists import PLAYLIST_ITEMS_KEY, PLAYLISTS_KEY
+from assets.spotify.playlist_items import playlist_items
+from assets.spotify.playlists import playlists
 from assets.spotify.state import LIKED, PLAYLISTS, read_cursors
 from resources.spotify import SpotifyResource
 from resources.spotify_errors import (
@@ -41,10 +42,11 @@ from resources.spotify_errors import (
 from resources.warehouse import Warehouse
 
 INGEST = dg.AssetSelection.groups("spotify")
-LIKED_KEYS = [LIKED_SONGS_KEY]
-PLAYLIST_KEYS = [PLAYLISTS_KEY, PLAYLIST_ITEMS_KEY]
+# Each sync with the sync state it keeps (one multi-asset each: materialized whole).
+LIKED_KEYS = sorted(liked_songs.keys)
+PLAYLIST_KEYS = sorted([*playlists.keys, *playlist_items.keys])
 # The catalog is built from what the two syncs fetched: it follows either, in the same run.
-CATALOG_KEYS = [TRACKS_KEY, ALBUMS_KEY, ARTISTS_KEY]
+CATALOG_KEYS = sorted(catalog.keys)
 
 # What one user's change check costs: one /me/playlists page and one liked-songs head page.
 CHECK_COST = 2
@@ -158,7 +160,7 @@ def has_active_run(instance: dg.DagsterInstance, user: str) -> bool:
 
 
 def known_liked(warehouse: Warehouse, user: str) -> LikedHead:
-    """The liked-songs cursor the ingestion keeps (raw.sync_cursors)."""
+    """The liked-songs cursor the ingestion keeps (raw.liked_songs_sync)."""
     cursor = read_cursors(warehouse, user).get((LIKED, ""))
     if cursor is None or cursor.total is None:
         return LikedHead(0, frozenset(), complete=False)
@@ -169,7 +171,7 @@ def known_liked(warehouse: Warehouse, user: str) -> LikedHead:
 def known_playlists(warehouse: Warehouse, user: str) -> tuple[dict[str, str], dict[str, str], set[str]]:
     """(snapshot per playlist, snapshot of mixtape's last push per managed playlist, half-read playlists)."""
     rows = warehouse.query("select playlist_id, snapshot_id, readable and items_snapshot_id is distinct from "
-                           "snapshot_id from raw.playlists where user_id = ?", [user]).rows()
+                           "snapshot_id from playlists where user_id = ?", [user]).rows()
     pushed = warehouse.query("select playlist_id, snapshot_id from ops.managed_playlists where user_id = ? "
                              "and snapshot_id is not null", [user]).rows()
     return {p: s for p, s, _ in rows}, dict(pushed), {p for p, _, behind in rows if behind}

@@ -8,7 +8,7 @@ them to the warehouse and Dagster.
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -16,9 +16,12 @@ import dagster as dg
 import polars as pl
 
 from assets.automation import PUSH_WHEN_CHANGED
-from assets.marts import asset_key_for_table
 from assets.partitions import spotify_users
+from assets.playlists.tracklists import TRACKLISTS_KEY
+from assets.spotify.playlists import PLAYLISTS_KEY
+from assets.spotify.parse import item_of
 from assets.spotify.state import library_complete
+from assets.tables import table_spec
 from assets.playlists import sync_events as events
 from assets.playlists.plan import (
     DEFAULT_MAX_REMOVE_SHARE,
@@ -49,8 +52,8 @@ from resources.warehouse import Warehouse
 MARKER = "· managed by mixtape"
 MANAGED = "ops.managed_playlists"
 TRACKLISTS = "marts.child_playlist_tracks"
-# The push's record is its sync events: keyed by that table, so marts over it follow in the lineage.
-PUSH_KEY = dg.AssetKey(["ops", "sync_events"])
+SYNC_EVENTS_KEY = dg.AssetKey(["playlists", "sync_events"])
+MANAGED_KEY = dg.AssetKey(["playlists", "managed_playlists"])
 # Only what planning needs; `next` too, since paging follows it.
 ITEM_FIELDS = "items(added_at,item(uri),track(uri)),next"
 # Errors after which the playlist may or may not hold the write: re-read and re-plan, never re-send.
@@ -98,7 +101,7 @@ def read_items(spotify, user: str, playlist_id: str) -> list[Item]:
     page = spotify.playlist_items_page(user, playlist_id, 0, fields=ITEM_FIELDS)
     while page:
         for entry in page["items"]:
-            obj = spotify.item_of(entry)
+            obj = item_of(entry)
             items.append(Item(obj.get("uri") if obj else None, entry.get("added_at")))
         page = spotify.next_page(user, page) if page.get("next") else None
     return items
@@ -414,28 +417,34 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
     return finished
 
 
-@dg.asset(
-    key=PUSH_KEY,
+_PUSH_SPEC = dict(kinds={"spotify"}, deps=[TRACKLISTS_KEY, PLAYLISTS_KEY], automation_condition=PUSH_WHEN_CHANGED)
+
+
+@dg.multi_asset(
+    specs=[
+        table_spec(SYNC_EVENTS_KEY.path, events.TABLE, "One sync event per push of a child playlist: status, "
+                   "strategy, adds, removes, moves, requests.", **_PUSH_SPEC),
+        table_spec(MANAGED_KEY.path, MANAGED, "The Spotify playlists mixtape created for each child playlist, with "
+                   "what it last pushed to them.", **_PUSH_SPEC),
+    ],
     partitions_def=spotify_users,
-    group_name="playlists",
-    kinds={"spotify", "duckdb"},
     pool="duckdb_write",
-    deps=[asset_key_for_table(TRACKLISTS)],
-    automation_condition=PUSH_WHEN_CHANGED,
 )
 def push_playlists(context: dg.AssetExecutionContext, config: PushConfig, spotify: SpotifyResource,
-                     warehouse: Warehouse) -> dg.MaterializeResult:
+                   warehouse: Warehouse) -> Iterator[dg.MaterializeResult]:
     """Makes each managed Spotify playlist equal its child-playlist tracklist with the fewest writes."""
     user = context.partition_key
     if not config.push_partial and not library_complete(warehouse, user):
         # a half-synced library would make every rule see too few tracks and shrink its playlist
         context.log.warning(f"{user}'s library is still being synced: nothing pushed until it is complete")
-        return dg.MaterializeResult(metadata={"dagster/row_count": 0, "skipped": "library sync incomplete"})
+        yield dg.MaterializeResult(asset_key=SYNC_EVENTS_KEY, metadata={"skipped": "library sync incomplete"})
+        yield dg.MaterializeResult(asset_key=MANAGED_KEY, metadata={"skipped": "library sync incomplete"})
+        return
     before = spotify.requests_spent(user)
     wanted = tracklists(warehouse.read(TRACKLISTS, user_id=user))
     finished = push_user(spotify, warehouse, user, wanted, config, context.run.run_id, context.log.info)
     metadata: dict = {
-        "dagster/row_count": len(finished),
+        "pushed": len(finished),
         "write_requests": sum(e["write_requests"] for e in finished),
         "requests_saved": sum(e["requests_saved"] for e in finished),
         "failed": [e["child_playlist"] for e in finished if e["status"] == events.FAILED],
@@ -446,4 +455,6 @@ def push_playlists(context: dg.AssetExecutionContext, config: PushConfig, spotif
         metadata.update(events.event_metadata(event))
     if metadata["failed"]:
         raise dg.Failure(f"push failed or was refused for: {', '.join(metadata['failed'])}", metadata=metadata)
-    return dg.MaterializeResult(metadata=metadata)
+    yield dg.MaterializeResult(asset_key=SYNC_EVENTS_KEY, metadata=metadata)
+    yield dg.MaterializeResult(asset_key=MANAGED_KEY, metadata={
+        "dagster/row_count": warehouse.query(f"select count(*) from {MANAGED} where user_id = ?", [user]).item()})

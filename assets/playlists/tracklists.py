@@ -7,10 +7,14 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from assets.automation import EAGER
-from assets.marts import asset_key_for_table
+from assets.automation import EAGER, REFRESH_WHEN_STALE
+from assets.enrichment import ENRICH_ASSETS
+from assets.kinds import storage_kind
 from assets.normalise import normalise
 from assets.partitions import spotify_users
+from assets.spotify import SPOTIFY_ASSETS
+from assets.spotify.catalog import ARTISTS_KEY, TRACKS_KEY
+from assets.tables import TABLE_NAME, keys_by_table
 from assets.playlists.rules import (ALL_FIELDS, DEVMODE_MISSING, Evaluation, RuleFileError, conform, evaluate,
                                     load_rules)
 from resources.settings import Settings
@@ -24,10 +28,31 @@ POOL = "duckdb_write"
 
 
 def _inputs() -> list[dg.AssetKey]:
-    """The tables the features select reads, from its `-- deps:` line."""
+    """The assets whose tables the features select reads, from its `-- deps:` line."""
     line = next(line for line in FEATURES_SQL.read_text().splitlines() if line.startswith("-- deps:"))
     tables = [t.strip() for t in line.removeprefix("-- deps:").split(",")]
-    return [asset_key_for_table(t) for t in tables if t != NAME_KEYS_TABLE]
+    keys = {**keys_by_table([*SPOTIFY_ASSETS, *ENRICH_ASSETS]), NAME_KEYS_TABLE: NAME_KEYS_KEY}
+    return [keys[t] for t in tables]
+
+
+NAME_KEYS_KEY = dg.AssetKey(["playlists", "name_keys"])
+FEATURES_KEY = dg.AssetKey(["playlists", "track_features"])
+TRACKLISTS_KEY = dg.AssetKey(["playlists", "child_playlist_tracks"])
+
+
+@dg.asset(
+    key=NAME_KEYS_KEY,
+    deps=[TRACKS_KEY, ARTISTS_KEY],
+    group_name="playlists",
+    kinds={"python", storage_kind()},
+    pool=POOL,
+    automation_condition=REFRESH_WHEN_STALE,  # shared: one user's missing catalog must not hold it back
+    metadata={TABLE_NAME: NAME_KEYS_TABLE},
+)
+def name_keys(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Normalised keys of every catalog title and artist name, for joining the Last.fm and MusicBrainz caches."""
+    added = refresh_name_keys(warehouse)
+    return dg.MaterializeResult(metadata={"added": added})
 
 
 def refresh_name_keys(warehouse: Warehouse) -> int:
@@ -72,35 +97,34 @@ class TracklistsConfig(dg.Config):
 
 
 @dg.asset(
-    key=["marts", "track_features"],
+    key=FEATURES_KEY,
     deps=_inputs(),
     partitions_def=spotify_users,
     group_name="playlists",
-    kinds={"duckdb", "sql"},
+    kinds={"sql", storage_kind()},
     pool=POOL,
     automation_condition=EAGER,
-    metadata={"table": FEATURES_TABLE, "partition_expr": "user_id"},
+    metadata={TABLE_NAME: FEATURES_TABLE},
 )
 def track_features(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """One row per track the user has, with every field the child-playlist rules can filter on."""
     user = context.partition_key
-    added = refresh_name_keys(warehouse)
     rows = warehouse.query(f"select * from ({FEATURES_SQL.read_text().strip().rstrip(';')}) where user_id = ?", [user])
     count = warehouse.replace_partition(FEATURES_TABLE, user, rows)
-    return dg.MaterializeResult(metadata={"dagster/row_count": count, "name_keys_added": added,
+    return dg.MaterializeResult(metadata={"dagster/row_count": count,
                                           "with_bpm": rows["bpm"].drop_nulls().len(),
                                           "with_genres": rows["genres"].drop_nulls().len()})
 
 
 @dg.asset(
-    key=["marts", "child_playlist_tracks"],
+    key=TRACKLISTS_KEY,
     deps=[track_features],
     partitions_def=spotify_users,
     group_name="playlists",
-    kinds={"polars", "duckdb"},
+    kinds={"polars", storage_kind()},
     pool=POOL,
     automation_condition=EAGER,
-    metadata={"table": TRACKLISTS_TABLE, "partition_expr": "user_id"},
+    metadata={TABLE_NAME: TRACKLISTS_TABLE},
 )
 def child_playlist_tracks(context: dg.AssetExecutionContext, config: TracklistsConfig,
                           warehouse: Warehouse) -> dg.MaterializeResult:
@@ -126,4 +150,4 @@ def child_playlist_tracks(context: dg.AssetExecutionContext, config: TracklistsC
     })
 
 
-TRACKLIST_ASSETS = [track_features, child_playlist_tracks]
+TRACKLIST_ASSETS = [name_keys, track_features, child_playlist_tracks]

@@ -42,7 +42,7 @@ def pages_still_needed(warehouse: Warehouse, user: str) -> int | None:
         return None
     unfinished = sum(max((c.pages_total or 0) - (c.pages_done or 0), 0) for c in cursors.values() if not c.complete)
     behind = warehouse.query(
-        "select coalesce(list(items_total), []) from raw.playlists where user_id = ? and readable "
+        "select coalesce(list(items_total), []) from playlists where user_id = ? and readable "
         "and items_snapshot_id is distinct from snapshot_id", [user]).item()
     return WARM_SYNC_REQUESTS + unfinished + sum(pages(n or 0) for n in behind)
 

@@ -7,23 +7,32 @@ from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
 from assets.spend import record_spend, requests_delta
 from assets.spotify.budget import pausable
-from assets.spotify.library import LIKED_SONGS_KEY
+from assets.spotify.library import LIKED_OBJECTS, LIKED_OBJECTS_KEY
 from assets.spotify.parse import artist_detail_row
-from assets.spotify.playlists import PLAYLIST_ITEMS_KEY
+from assets.spotify.playlist_items import PLAYLIST_OBJECTS, PLAYLIST_OBJECTS_KEY
 from assets.spotify.state import read_tables, same_rows
 from assets.spotify.sync_plan import OutOfBudget, pages
+from assets.tables import table_spec
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 
-TRACKS_KEY = dg.AssetKey(["raw", "tracks"])
-ALBUMS_KEY = dg.AssetKey(["raw", "albums"])
-ARTISTS_KEY = dg.AssetKey(["raw", "artists"])
-_SPEC = dict(deps=[LIKED_SONGS_KEY, PLAYLIST_ITEMS_KEY], group_name="spotify", freshness_policy=LIBRARY_FRESHNESS,
-             kinds={"spotify", "duckdb", "parquet", "polars"}, metadata={"partition_expr": "user_id"})
+TRACKS_KEY = dg.AssetKey(["spotify", "tracks"])
+ALBUMS_KEY = dg.AssetKey(["spotify", "albums"])
+ARTISTS_KEY = dg.AssetKey(["spotify", "artists"])
+_SPEC = dict(deps=[LIKED_OBJECTS_KEY, PLAYLIST_OBJECTS_KEY], freshness_policy=LIBRARY_FRESHNESS, kinds={"spotify"})
+
+
+_TABLES = {TRACKS_KEY: "raw.tracks", ALBUMS_KEY: "raw.albums", ARTISTS_KEY: "raw.artists"}
 
 
 class CatalogConfig(dg.Config):
     artist_details: str = "auto"  # auto: batch artist lookups when the app has extended access; always | never
+
+
+def track_objects(liked: pl.DataFrame, in_playlists: pl.DataFrame) -> pl.DataFrame:
+    """The inline objects of every track the user has, the most recently seen version of each."""
+    both = pl.concat([liked, in_playlists.select(liked.columns).cast(liked.schema)])
+    return both.sort("seen_at", nulls_last=False).unique("track_id", keep="last").sort("track_id")
 
 
 def tracks_of(objects: pl.DataFrame) -> pl.DataFrame:
@@ -63,9 +72,11 @@ def wants_artist_details(config: CatalogConfig, spotify: SpotifyResource, object
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(TRACKS_KEY, description="Catalog tracks of the user's library, from the inline track objects.", **_SPEC),
-        dg.AssetSpec(ALBUMS_KEY, description="Albums of the catalog tracks, from the inline album objects.", **_SPEC),
-        dg.AssetSpec(ARTISTS_KEY, description="Artists of the catalog; genres and popularity with extended access.", **_SPEC),
+        table_spec(TRACKS_KEY.path, "raw.tracks", "Catalog tracks of the user's library, from the inline track objects.",
+                   **_SPEC),
+        table_spec(ALBUMS_KEY.path, "raw.albums", "Albums of the catalog tracks, from the inline album objects.", **_SPEC),
+        table_spec(ARTISTS_KEY.path, "raw.artists", "Artists of the catalog; genres and popularity with extended access.",
+                   **_SPEC),
     ],
     partitions_def=spotify_users,
     pool="duckdb_write",
@@ -73,8 +84,8 @@ def wants_artist_details(config: CatalogConfig, spotify: SpotifyResource, object
 def catalog(context: dg.AssetExecutionContext, config: CatalogConfig, warehouse: Warehouse, spotify: SpotifyResource):
     """Tracks, albums and artists as dimension tables: no request in development mode."""
     user = context.partition_key
-    tables = read_tables(warehouse, user, ["raw.track_objects", "raw.tracks", "raw.albums", "raw.artists"])
-    objects = tables["raw.track_objects"]
+    tables = read_tables(warehouse, user, [LIKED_OBJECTS, PLAYLIST_OBJECTS, "raw.tracks", "raw.albums", "raw.artists"])
+    objects = track_objects(tables[LIKED_OBJECTS], tables[PLAYLIST_OBJECTS])
     before = spotify.requests_spent(user)
     detail_columns = ["artist_id", "genres", "popularity", "followers"]
     details = tables["raw.artists"].filter(pl.col("genres").is_not_null()).select(detail_columns)
@@ -94,7 +105,7 @@ def catalog(context: dg.AssetExecutionContext, config: CatalogConfig, warehouse:
     spent = requests_delta(before, spotify.requests_spent(user))
     spend = record_spend(warehouse, context, spent)
     for key, frame in built.items():
-        table = ".".join(key.path)
+        table = _TABLES[key]
         old = tables[table].drop("user_id")
         if not same_rows(old, frame):
             warehouse.replace_partition(table, user, frame)

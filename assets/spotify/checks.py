@@ -4,7 +4,8 @@ import dagster as dg
 
 from assets.spotify.catalog import TRACKS_KEY
 from assets.spotify.library import LIKED_SONGS_KEY
-from assets.spotify.playlists import PLAYLIST_ITEMS_KEY, PLAYLISTS_KEY
+from assets.spotify.playlist_items import PLAYLIST_ITEMS_KEY
+from assets.spotify.playlists import PLAYLISTS_KEY
 from resources.warehouse import Warehouse
 
 
@@ -50,7 +51,7 @@ def tracks_cover_the_library(warehouse: Warehouse) -> dg.AssetCheckResult:
         select user_id, track_id from (
             select user_id, track_id from raw.liked_songs
             union select user_id, track_id from raw.playlist_items where track_id is not null
-            union select user_id, track_id from raw.liked_songs_cursor
+            union select user_id, track_id from raw.liked_songs_held
         ) referenced
         anti join raw.tracks using (user_id, track_id)""")
 

@@ -1,5 +1,6 @@
-"""Liked songs, incrementally (seed 000) and resumably under the daily quota (issue 10)."""
+"""Liked songs, incrementally and resumably under the daily quota."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import dagster as dg
@@ -10,16 +11,21 @@ from assets.spend import record_spend, requests_delta
 from assets.spotify.budget import allowance, pausable
 from assets.spotify.parse import item_of, saved_entry, track_object_row
 from assets.spotify.state import (
-    LIKED, Cursor, cursors_of, held_prefix_of, history_of, now_of, read_tables, save_track_objects, write_cursors,
-    write_held_prefix, write_history,
+    LIKED, Cursor, cursors_of, held_prefix_of, history_of, now_of, read_tables, save_track_objects, sync_table,
+    write_cursors, write_held_prefix, write_history,
 )
+from assets.tables import table_spec
 from assets.spotify.sync_plan import (
     DEFAULT_FULL_SYNC_TTL, LikedProgress, Page, held_library, pages, merge_liked, needs_full_resync, sync_liked, sync_progress,
 )
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 
-LIKED_SONGS_KEY = dg.AssetKey(["raw", "liked_songs"])
+LIKED_SONGS_KEY = dg.AssetKey(["spotify", "liked_songs"])
+LIKED_HELD_KEY = dg.AssetKey(["spotify", "liked_songs_held"])
+LIKED_SYNC_KEY = dg.AssetKey(["spotify", "liked_songs_sync"])
+LIKED_OBJECTS_KEY = dg.AssetKey(["spotify", "liked_track_objects"])
+LIKED_OBJECTS = "raw.liked_track_objects"
 
 
 class LikedSongsConfig(dg.Config):
@@ -35,27 +41,32 @@ def _fetcher(spotify: SpotifyResource, user: str, objects: list[dict]):
     return fetch
 
 
-@dg.asset(
-    key=LIKED_SONGS_KEY,
+@dg.multi_asset(
+    specs=[
+        table_spec(LIKED_SONGS_KEY.path, "raw.liked_songs", "The user's liked songs with their history (liked_at, "
+                   "unliked_at, re-likes), read incrementally.", kinds={"spotify"}, freshness_policy=LIBRARY_FRESHNESS),
+        table_spec(LIKED_HELD_KEY.path, "raw.liked_songs_held", "The top of Liked Songs fetched so far by a sync that "
+                   "has not finished (empty once complete).", kinds={"spotify"}),
+        table_spec(LIKED_SYNC_KEY.path, sync_table(LIKED), "Where the user's liked-songs sync stands: pages read, "
+                   "total, newest entry held, last full read.", kinds={"spotify"}),
+        table_spec(LIKED_OBJECTS_KEY.path, LIKED_OBJECTS, "The inline track objects seen in the user's liked songs, "
+                   "the newest version of each.", kinds={"spotify"}),
+    ],
     partitions_def=spotify_users,
-    group_name="spotify",
-    kinds={"spotify", "duckdb", "parquet", "polars"},
     pool="duckdb_write",
-    freshness_policy=LIBRARY_FRESHNESS,  # refreshed per user by the TTL and change sensors
-    metadata={"partition_expr": "user_id"},
 )
 def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, warehouse: Warehouse,
-                spotify: SpotifyResource) -> dg.MaterializeResult:
-    """The user's liked songs with their history (liked_at, unliked_at, re-likes), read incrementally."""
+                spotify: SpotifyResource) -> Iterator[dg.MaterializeResult]:
+    """Liked songs, read incrementally from the newest until a known entry, and the sync state that
+    lets a run cut short by the budget resume where it stopped."""
     user = context.partition_key
     now = now_of(spotify)
-    tables = read_tables(warehouse, user, ["raw.sync_cursors", "raw.liked_songs", "raw.liked_songs_cursor",
-                                           "raw.track_objects"])
-    cursors = cursors_of(tables["raw.sync_cursors"])
+    tables = read_tables(warehouse, user, [sync_table(LIKED), "raw.liked_songs", "raw.liked_songs_held", LIKED_OBJECTS])
+    cursors = cursors_of(tables[sync_table(LIKED)])
     cursor = cursors.get((LIKED, "")) or Cursor(LIKED)
     history = history_of(tables["raw.liked_songs"])
     unfinished = cursor.total is not None and not cursor.complete
-    prefix = held_prefix_of(tables["raw.liked_songs_cursor"]) if unfinished else held_library(history)
+    prefix = held_prefix_of(tables["raw.liked_songs_held"]) if unfinished else held_library(history)
     old_total = cursor.total if cursor.total is not None else len(prefix)
     full = not unfinished and needs_full_resync(cursor.last_full_sync_at, now,
                                                 timedelta(days=config.full_sync_ttl_days), config.force_full_sync)
@@ -64,12 +75,12 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
     objects: list[dict] = []
     result = sync_liked(prefix, old_total, _fetcher(spotify, user, objects),
                         allowance=allowance(context, spotify, warehouse, user), full=full)
-    save_track_objects(warehouse, user, objects, now, tables["raw.track_objects"])
-    counts = _save(warehouse, user, result, history, cursor, cursors, now, spotify.budget_per_day,
-                   had_prefix=not tables["raw.liked_songs_cursor"].is_empty())
+    seen = save_track_objects(warehouse, LIKED_OBJECTS, user, objects, now, tables[LIKED_OBJECTS])
+    counts = _save(warehouse, user, result, history, cursor, now, spotify.budget_per_day,
+                   had_prefix=not tables["raw.liked_songs_held"].is_empty())
     spent = requests_delta(before, spotify.requests_spent(user))
     context.log.info(f"liked songs of {user}: {cursor.progress}" + (f"; stopped: {result.stopped}" if result.stopped else ""))
-    return dg.MaterializeResult(metadata={
+    yield dg.MaterializeResult(asset_key=LIKED_SONGS_KEY, metadata={
         **counts,
         **record_spend(warehouse, context, spent),
         "mode": result.mode,
@@ -79,6 +90,10 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
         "progress": cursor.progress,
         **({"stopped": result.stopped} if result.stopped else {}),
     })
+    yield dg.MaterializeResult(asset_key=LIKED_HELD_KEY, metadata={
+        "dagster/row_count": 0 if result.complete else len(result.prefix)})
+    yield dg.MaterializeResult(asset_key=LIKED_SYNC_KEY, metadata={"dagster/row_count": 1, "progress": cursor.progress})
+    yield dg.MaterializeResult(asset_key=LIKED_OBJECTS_KEY, metadata={"seen": seen})
 
 
 def run_minimum(result: LikedProgress, held_before: list) -> int:
@@ -88,7 +103,7 @@ def run_minimum(result: LikedProgress, held_before: list) -> int:
     return max(1, pages(len(result.prefix) - kept)) if result.total is not None else 0
 
 
-def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, cursor: Cursor, cursors, now,
+def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, cursor: Cursor, now,
           per_day: int | None, had_prefix: bool) -> dict:
     """Write history (when the whole library is known) or the held prefix (when not), and the cursor."""
     if result.complete:
@@ -111,5 +126,5 @@ def _save(warehouse: Warehouse, user: str, result: LikedProgress, history, curso
     cursor.anchor_added_at = newest.added_at if newest else None
     cursor.pages_done, cursor.pages_total = result.pages_done, result.pages_total
     cursor.complete, cursor.progress, cursor.updated_at = result.complete, progress.describe(), now
-    write_cursors(warehouse, user, LIKED, [cursor], cursors)
+    write_cursors(warehouse, user, LIKED, [cursor])
     return counts

@@ -1,5 +1,8 @@
 """Sync state in the warehouse: cursors, held liked songs, staged playlist pages, inline track objects.
 
+Each asset keeps its own sync state: `raw.<source>_sync` for the cursors of `liked_songs`, `playlists`
+and `playlist_items`, written only by that asset.
+
 Thin reads and writes between the warehouse and the plain data of `sync_plan`; no decisions here.
 """
 
@@ -44,7 +47,7 @@ def same_rows(old: pl.DataFrame, new: pl.DataFrame) -> bool:
 
 @dataclass
 class Cursor:
-    """One row of raw.sync_cursors."""
+    """One row of a sync table (`raw.liked_songs_sync`, `raw.playlists_sync`, `raw.playlist_items_sync`)."""
 
     source: str
     key: str = ""
@@ -59,6 +62,7 @@ class Cursor:
     last_full_sync_at: datetime | None = None
     progress: str | None = None
     updated_at: datetime | None = None
+    refused: str | None = None  # playlist_items only: Spotify refused the read at `snapshot_id`
 
 
 def cursors_of(frame: pl.DataFrame) -> dict[tuple[str, str], Cursor]:
@@ -66,25 +70,23 @@ def cursors_of(frame: pl.DataFrame) -> dict[tuple[str, str], Cursor]:
     return {(r["source"], r["key"]): Cursor(**{k: v for k, v in r.items() if k in names}) for r in frame.to_dicts()}
 
 
+def sync_table(source: str) -> str:
+    return f"raw.{source}_sync"
+
+
 def read_cursors(warehouse: Warehouse, user: str) -> dict[tuple[str, str], Cursor]:
-    return cursors_of(warehouse.read("raw.sync_cursors", user))
+    """The user's cursors of every source."""
+    tables = read_tables(warehouse, user, [sync_table(s) for s in (LIKED, PLAYLISTS, ITEMS)])
+    return {key: cursor for frame in tables.values() for key, cursor in cursors_of(frame).items()}
 
 
-def write_cursors(warehouse: Warehouse, user: str, source: str, cursors: list[Cursor],
-                  current: dict[tuple[str, str], Cursor] | None = None) -> None:
-    """Replace the cursors of one source, keeping the user's others (`current`: as read at the start)."""
-    current = read_cursors(warehouse, user) if current is None else current
-    kept = [c for c in current.values() if c.source != source]
-    rows = [asdict(c) for c in kept + cursors]
-    frame = pl.DataFrame(rows, schema=_CURSOR_SCHEMA) if rows else pl.DataFrame(schema=_CURSOR_SCHEMA)
-    warehouse.replace_partition("raw.sync_cursors", user, frame)
-
-
-_CURSOR_SCHEMA = {
-    "source": pl.String, "key": pl.String, "snapshot_id": pl.String, "next_offset": pl.Int32, "total": pl.Int32,
-    "anchor_track_id": pl.String, "anchor_added_at": pl.Datetime("us"), "pages_done": pl.Int32, "pages_total": pl.Int32,
-    "complete": pl.Boolean, "last_full_sync_at": pl.Datetime("us"), "progress": pl.String, "updated_at": pl.Datetime("us"),
-}
+def write_cursors(warehouse: Warehouse, user: str, source: str, cursors: list[Cursor]) -> None:
+    """Make `cursors` the user's cursors of one source (its asset's own sync table)."""
+    rows = [asdict(c) for c in cursors]
+    frame = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame({"source": []}, schema={"source": pl.String})
+    if source != ITEMS:
+        frame = frame.drop("refused", strict=False)
+    warehouse.replace_partition(sync_table(source), user, frame)
 
 
 # -- liked songs -----------------------------------------------------------------------------------
@@ -108,7 +110,7 @@ def held_prefix_of(frame: pl.DataFrame) -> list[Saved]:
 
 
 def write_held_prefix(warehouse: Warehouse, user: str, prefix: list[Saved]) -> None:
-    warehouse.replace_partition("raw.liked_songs_cursor", user, pl.DataFrame(
+    warehouse.replace_partition("raw.liked_songs_held", user, pl.DataFrame(
         {"position": list(range(len(prefix))), "track_id": [s.track_id for s in prefix],
          "added_at": [s.added_at for s in prefix]},
         schema={"position": pl.Int32, "track_id": pl.String, "added_at": pl.Datetime("us")}))
@@ -117,8 +119,10 @@ def write_held_prefix(warehouse: Warehouse, user: str, prefix: list[Saved]) -> N
 # -- inline track objects --------------------------------------------------------------------------
 
 
-def save_track_objects(warehouse: Warehouse, user: str, rows: list[dict], seen_at: datetime, old: pl.DataFrame) -> int:
-    """Add the track objects seen in this run to the user's (`old`), the newest version of each track winning."""
+def save_track_objects(warehouse: Warehouse, table: str, user: str, rows: list[dict], seen_at: datetime,
+                       old: pl.DataFrame) -> int:
+    """Add the track objects seen in this run to the user's (`old`, as read from `table`), the newest
+    version of each track winning."""
     rows = [r for r in rows if r]
     if not rows:
         return 0
@@ -126,7 +130,7 @@ def save_track_objects(warehouse: Warehouse, user: str, rows: list[dict], seen_a
     old = old.drop("user_id")
     merged = pl.concat([old, fresh.select(old.columns).cast(old.schema)], how="vertical")
     merged = merged.unique(subset="track_id", keep="last", maintain_order=True)
-    warehouse.replace_partition("raw.track_objects", user, merged)
+    warehouse.replace_partition(table, user, merged)
     return fresh.select("track_id").n_unique()
 
 
@@ -149,7 +153,7 @@ def library_complete(warehouse: Warehouse, user: str) -> bool:
     if liked is None or not liked.complete or listing is None or not listing.complete:
         return False
     behind = warehouse.query(
-        "select count(*) from raw.playlists where user_id = ? and readable "
+        "select count(*) from playlists where user_id = ? and readable "
         "and items_snapshot_id is distinct from snapshot_id", [user]).item()
     return behind == 0
 
@@ -163,7 +167,7 @@ def library_progress(warehouse: Warehouse, user: str, per_day: int | None, today
     done, total = liked.pages_done or 0, liked.pages_total or 0
     partial = {c.key: c for c in cursors.values() if c.source == ITEMS and not c.complete}
     behind = warehouse.query(
-        "select playlist_id, items_total from raw.playlists where user_id = ? and readable "
+        "select playlist_id, items_total from playlists where user_id = ? and readable "
         "and items_snapshot_id is distinct from snapshot_id", [user]).rows()
     for playlist_id, items_total in behind:
         cursor = partial.get(playlist_id)

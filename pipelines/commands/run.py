@@ -18,16 +18,17 @@ ALL_STAGES = ["ingest", "enrich", "rules", "push", "ingest", "marts"]
 
 
 def stage_selection(stage: str):
-    """The assets of one stage, by asset group (the push asset on its own)."""
+    """The assets of one stage, by asset group (the push on its own)."""
     import dagster as dg
 
-    from assets.playlists.push import PUSH_KEY
+    from assets.playlists.push import push_playlists
 
+    push = dg.AssetSelection.assets(push_playlists)
     return {
         "ingest": dg.AssetSelection.groups("spotify"),
         "enrich": dg.AssetSelection.groups("enrichment"),
-        "rules": dg.AssetSelection.groups("playlists") - dg.AssetSelection.assets(PUSH_KEY),
-        "push": dg.AssetSelection.assets(PUSH_KEY),
+        "rules": dg.AssetSelection.groups("playlists") - push,
+        "push": push,
         "marts": dg.AssetSelection.groups("marts", "report"),
     }[stage]
 
@@ -77,10 +78,10 @@ def plan(defs, stages: list[str]) -> list[tuple[str, list, bool]]:
 
 def run_config(keys: list, dry_run: bool) -> dict:
     """Console logs at INFO; a dry run plans and prints the pushes and writes nothing to Spotify."""
-    from assets.playlists.push import PUSH_KEY, push_playlists
+    from assets.playlists.push import SYNC_EVENTS_KEY, push_playlists
 
     config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    if dry_run and PUSH_KEY in keys:
+    if dry_run and SYNC_EVENTS_KEY in keys:
         config["ops"] = {push_playlists.op.name: {"config": {"dry_run": True}}}
     return config
 

@@ -1,5 +1,5 @@
 -- One row per user: the size and shape of the library at a glance.
--- deps: raw.liked_songs, raw.playlists, raw.playlist_items, raw.tracks, raw.albums
+-- deps: raw.liked_songs, raw.playlists, ops.managed_playlists, raw.playlist_items, raw.tracks, raw.albums
 with liked as (
     select user_id,
            count(*) filter (where unliked_at is null) as liked_tracks,
@@ -13,8 +13,9 @@ lists as (
     select user_id,
            count(*) as playlists,
            count(*) filter (where readable) as readable_playlists,
-           count(*) filter (where managed) as managed_playlists
-    from raw.playlists
+           count(*) filter (where m.playlist_id is not null) as managed_playlists
+    from raw.playlists p
+    left join (select distinct user_id, playlist_id from ops.managed_playlists) m using (user_id, playlist_id)
     group by user_id
 ),
 items as (

@@ -11,9 +11,7 @@ create table if not exists raw.playlists (
     description varchar,
     items_total integer,
     list_position integer,       -- order in /me/playlists
-    readable boolean,            -- the user owns or collaborates: items can be read
+    readable boolean,            -- by the listing: the user owns or collaborates, or the app has extended access
     unreadable_reason varchar,
-    managed boolean,             -- created and maintained by mixtape
-    items_snapshot_id varchar,   -- snapshot at which raw.playlist_items was last read
     fetched_at timestamp
 );

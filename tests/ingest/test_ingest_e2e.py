@@ -20,7 +20,7 @@ def test_cold_sync_costs_exactly_the_minimum_and_fills_every_table(ingest):
     assert liked_now(ingest) == sandbox_liked
     assert library_complete(ingest.warehouse, "alice")
     # metadata: requests by endpoint and the minimum
-    meta = result.asset_materializations_for_node("raw__liked_songs")[0].metadata
+    meta = result.asset_materializations_for_node("liked_songs")[0].metadata
     assert meta["spotify_requests"].value == pages(len(sandbox_liked)) == meta["minimum_requests"].value
     assert ingest.sql("select sum(requests) from api_requests where user_id = 'alice'")[0][0] == ingest.spent()
 

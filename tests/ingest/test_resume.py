@@ -44,9 +44,9 @@ def sync_day_by_day(ingest, between_days=None, max_days: int = 10) -> list[dict]
         ingest.reset()
         result = ingest.run()
         assert result.success
-        liked = result.asset_materializations_for_node("raw__liked_songs")[0].metadata
-        listing = result.asset_materializations_for_node("raw__playlists")[0].metadata
-        items = result.asset_materializations_for_node("raw__playlist_items")[0].metadata
+        liked = result.asset_materializations_for_node("liked_songs")[0].metadata
+        listing = result.asset_materializations_for_node("playlists")[0].metadata
+        items = result.asset_materializations_for_node("playlist_items")[0].metadata
         days.append({"spent": ingest.spent(), "probes": liked["located_removal_requests"].value,
                      "listed": "stopped" not in listing, "progress": liked["progress"].value,
                      "library_progress": items["library_progress"].value})

@@ -22,7 +22,7 @@ def store_tracklist(warehouse, uris):
 def materialize(spotify, warehouse, instance, **config):
     return dg.materialize([push_playlists], partition_key="alice", instance=instance,
                           resources={"spotify": spotify, "warehouse": warehouse},
-                          run_config={"ops": {"ops__sync_events": {"config": config}}})
+                          run_config={"ops": {"push_playlists": {"config": config}}})
 
 
 def ingest(spotify, warehouse, instance):
@@ -38,7 +38,7 @@ def test_no_push_while_the_library_is_incomplete(spotify, warehouse, remote):
         remote.reset()
         waiting = materialize(spotify, warehouse, instance)
         assert waiting.success and remote.writes() == {} and remote.stats() == {}
-        metadata = waiting.asset_materializations_for_node("ops__sync_events")[0].metadata
+        metadata = waiting.asset_materializations_for_node("push_playlists")[0].metadata
         assert metadata["skipped"].value == "library sync incomplete"
 
         assert materialize(spotify, warehouse, instance, push_partial=True).success
@@ -57,13 +57,13 @@ def test_dry_run_then_push_through_dagster(spotify, warehouse, remote):
 
         result = materialize(spotify, warehouse, instance)
         assert result.success
-        metadata = result.asset_materializations_for_node("ops__sync_events")[0].metadata
+        metadata = result.asset_materializations_for_node("push_playlists")[0].metadata
         assert metadata["Focus/status"].value == events.COMPLETED
         assert metadata["write_requests"].value == 2
 
     (playlist_id,) = warehouse.read(MANAGED, user_id="alice")["playlist_id"].to_list()
     assert remote.uris(playlist_id) == target
-    spent = warehouse.read("ops.api_requests", user_id="alice").filter(pl.col("asset") == "ops/sync_events")
+    spent = warehouse.read("ops.api_requests", user_id="alice").filter(pl.col("asset") == "push_playlists")
     assert spent["requests"].sum() == sum(remote.stats().values())
     statuses = sorted(e["status"] for e in events.from_frame(warehouse.read(events.TABLE, user_id="alice")))
     assert statuses == [events.COMPLETED, events.SKIPPED]

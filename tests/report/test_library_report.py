@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from assets.report import build_charts, library_report, likes_chart, main_chart, render_html
+from assets.report.library import build_charts, library_report, likes_chart, main_chart, render_html
 from resources.warehouse import Warehouse
 from tests.sql.conftest import materialize_marts
 from tests.sql.demo import seed_raw_tables

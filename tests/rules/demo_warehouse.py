@@ -60,4 +60,4 @@ def materialize_tracklists(warehouse: Warehouse, instance: dg.DagsterInstance, u
     config = {"rules_file": str(rules_file), "now": now.isoformat()}
     return dg.materialize([child_playlist_tracks], partition_key=user, instance=instance,
                           resources={"warehouse": warehouse}, raise_on_error=False,
-                          run_config={"ops": {"marts__child_playlist_tracks": {"config": config}}})
+                          run_config={"ops": {"playlists__child_playlist_tracks": {"config": config}}})

@@ -36,7 +36,7 @@ def _write(tmp_path, text: str, name: str = "playlists.yaml"):
 
 
 def _metadata(result) -> dict:
-    [materialization] = result.asset_materializations_for_node("marts__child_playlist_tracks")
+    [materialization] = result.asset_materializations_for_node("playlists__child_playlist_tracks")
     return {k: v.value for k, v in materialization.metadata.items()}
 
 

@@ -129,7 +129,7 @@ def materialize_marts(warehouse: Warehouse, users: list[str]) -> None:
     instance.add_dynamic_partitions("spotify_users", users)
     per_user = [*TRACKLIST_ASSETS, *(a for a in MART_ASSETS if a.partitions_def is not None)]
     shared = [a for a in MART_ASSETS if a.partitions_def is None]
-    rules = {"ops": {"marts__child_playlist_tracks": {"config": {"rules_file": str(DEMO_RULES)}}}}
+    rules = {"ops": {"playlists__child_playlist_tracks": {"config": {"rules_file": str(DEMO_RULES)}}}}
     for user in users:
         result = dg.materialize(per_user, partition_key=user, instance=instance, resources={"warehouse": warehouse},
                                 run_config=rules)

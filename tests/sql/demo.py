@@ -31,7 +31,7 @@ def raw_rows(library: Library, user: str) -> dict[str, list[dict]]:
         "raw.playlists": [
             {"playlist_id": p.id, "name": p.name, "owner_id": p.owner, "collaborative": p.collaborative,
              "public": p.public, "description": p.description, "items_total": len(p.items), "list_position": n,
-             "readable": _readable(p, user), "managed": False, "snapshot_id": f"snap-{p.id}"}
+             "readable": _readable(p, user), "snapshot_id": f"snap-{p.id}"}
             for n, p in enumerate(playlists)
         ],
         "raw.playlist_items": [

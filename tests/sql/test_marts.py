@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from assets.marts import MART_ASSETS, asset_key_for_table, mart_files, parse_mart, reshape_if_changed
+from assets.marts import MART_ASSETS
+from assets.marts.sql_marts import mart_files, parse_mart, reshape_if_changed
 from resources.warehouse import SQL_DIR, Warehouse
 
 import dagster as dg
@@ -34,7 +35,7 @@ def test_mart_assets_are_per_user_when_they_have_a_user_id():
     assert overview.partitions_def is not None
     spec = overview.specs_by_key[overview.key]
     assert spec.group_name == "marts" and set(spec.kinds) == {"duckdb", "sql"}
-    assert asset_key_for_table("raw.liked_songs") in {d.asset_key for d in spec.deps}
+    assert dg.AssetKey(["spotify", "liked_songs"]) in {d.asset_key for d in spec.deps}
     assert "select" in spec.metadata["sql"].value
 
 

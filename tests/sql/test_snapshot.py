@@ -133,15 +133,15 @@ def test_parquet_sessions_read_the_files_and_need_no_snapshot(tmp_path, fast_loc
 
 
 def test_the_snapshot_asset_refreshes_the_snapshot(warehouse):
-    from assets.marts import warehouse_snapshot
+    from assets.ops.snapshot import warehouse_snapshot
 
     result = dg.materialize([warehouse_snapshot], resources={"warehouse": warehouse})
-    path = result.asset_materializations_for_node("marts__warehouse_snapshot")[0].metadata["path"].value
+    path = result.asset_materializations_for_node("ops__warehouse_snapshot")[0].metadata["path"].value
     assert current_snapshot(warehouse) == Path(path)
 
 
 def test_the_sensor_requests_a_snapshot_after_other_runs_only(warehouse):
-    from assets.marts import snapshot_after_runs, snapshot_job, warehouse_snapshot
+    from assets.ops.snapshot import snapshot_after_runs, snapshot_job, warehouse_snapshot
 
     defs = dg.Definitions(assets=[liked_songs, warehouse_snapshot], sensors=[snapshot_after_runs],
                           resources={"warehouse": warehouse})

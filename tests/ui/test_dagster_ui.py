@@ -24,7 +24,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic"
 STARTUP_S = 180  # dagster dev is ~10 s on an idle machine; CI machines are busier
 RUN_S = 300
 BUDGET_S = 180
-ASSET = "raw/liked_songs"
+ASSET = "spotify/liked_songs"
 
 
 def wait_until_serving(url: str, process, timeout_s: float) -> None:

@@ -1,5 +1,5 @@
--- The inline track objects of liked songs and playlist items, flattened; the catalog is built from them.
-create table if not exists raw.track_objects (
+-- The inline track objects seen in the user's liked songs, flattened (the newest version of each track); the catalog reads them.
+create table if not exists raw.liked_track_objects (
     user_id varchar not null,
     track_id varchar not null,
     uri varchar,

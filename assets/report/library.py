@@ -230,4 +230,3 @@ def library_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
         "charts": len(charts),
         "charts_with_data": sum(1 for c in charts if c.rows),
     })
-REPORT_ASSETS = [library_report]

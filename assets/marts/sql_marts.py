@@ -12,17 +12,13 @@ import dagster as dg
 
 from assets.automation import EAGER, REFRESH_WHEN_STALE
 from assets.partitions import spotify_users
-from resources.snapshot import refresh_snapshot
+from assets.tables import table_spec
 from resources.warehouse import SQL_DIR, Warehouse, is_user_partitioned, mart_columns
 
 MARTS_DIR = SQL_DIR / "marts"
 POOL = "duckdb_write"
 
-# Tables whose asset key is not simply `<schema>/<table>`: the one place that maps warehouse
-# tables to the assets that write them.
-TABLE_ASSET_KEYS: dict[str, dg.AssetKey] = {}
-
-# Marts that another module already materializes (the rules engineer's track features).
+# Marts that the playlists domain materializes itself (the rule engine's input).
 BUILT_ELSEWHERE = {"track_features"}
 
 
@@ -52,10 +48,6 @@ def parse_mart(path: Path) -> MartFile:
     return MartFile(name=path.stem, sql=text.strip().rstrip(";"), description=description, deps=deps)
 
 
-def asset_key_for_table(table: str) -> dg.AssetKey:
-    return TABLE_ASSET_KEYS.get(table, dg.AssetKey(table.split(".")))
-
-
 def mart_files() -> list[MartFile]:
     return [parse_mart(p) for p in sorted(MARTS_DIR.glob("*.sql")) if p.stem not in BUILT_ELSEWHERE]
 
@@ -65,24 +57,20 @@ def is_per_user(mart: MartFile) -> bool:
     return is_user_partitioned(mart.table)
 
 
-def build_mart_asset(mart: MartFile, per_user: bool) -> dg.AssetsDefinition:
-    metadata = {"sql": dg.MetadataValue.md(f"```sql\n{mart.sql}\n```"), "table": mart.table}
-    if per_user:
-        metadata["partition_expr"] = "user_id"
+def mart_key(mart: MartFile) -> dg.AssetKey:
+    return dg.AssetKey(["marts", mart.name])
 
-    @dg.asset(
-        name=mart.name,
-        key_prefix=["marts"],
-        group_name="marts",
-        kinds={"duckdb", "sql"},
-        description=mart.description,
-        deps=[asset_key_for_table(t) for t in mart.deps],
-        partitions_def=spotify_users if per_user else None,
-        # per user: rebuild when that user's inputs changed; shared: when any input changed
-        automation_condition=EAGER if per_user else REFRESH_WHEN_STALE,
-        pool=POOL,
-        metadata=metadata,
-    )
+
+def build_mart_asset(mart: MartFile, per_user: bool, keys: dict[str, dg.AssetKey]) -> dg.AssetsDefinition:
+    """The asset of one mart; `keys` maps each input table to the asset that writes it."""
+    spec = table_spec(mart_key(mart).path, mart.table, mart.description, kinds={"sql"},
+                      deps=[keys[t] for t in mart.deps],
+                      partitions_def=spotify_users if per_user else None,
+                      # per user: rebuild when that user's inputs changed; shared: when any input changed
+                      automation_condition=EAGER if per_user else REFRESH_WHEN_STALE,
+                      metadata={"sql": dg.MetadataValue.md(f"```sql\n{mart.sql}\n```")})
+
+    @dg.multi_asset(specs=[spec], name=f"marts__{mart.name}", pool=POOL)
     def _mart(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         if reshape_if_changed(warehouse, mart):
             context.log.info("%s changed its columns: table recreated, other partitions rebuild on their runs", mart.table)
@@ -113,39 +101,8 @@ def reshape_if_changed(warehouse: Warehouse, mart: MartFile) -> bool:
         return True
 
 
-def build_mart_assets() -> list[dg.AssetsDefinition]:
-    return [build_mart_asset(m, is_per_user(m)) for m in mart_files()]
-
-
-@dg.asset(
-    key_prefix=["marts"],
-    group_name="warehouse",  # not "marts": selecting the marts group should not take snapshots
-    kinds={"duckdb"},
-    pool=POOL,
-    description="A read-only copy of the DuckDB warehouse that ad-hoc SQL sessions open, refreshed after runs.",
-)
-def warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Copy the warehouse to a new snapshot file and point `snapshot/current.duckdb` at it."""
-    path = refresh_snapshot(warehouse)
-    if path is None:
-        return dg.MaterializeResult(metadata={"note": "Parquet storage: sessions read the files, no snapshot needed"})
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
-                                          "size_mb": round(path.stat().st_size / 1e6, 2)})
-
-
-snapshot_job = dg.define_asset_job("warehouse_snapshot_job", selection=[warehouse_snapshot])
-
-
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    request_job=snapshot_job,
-    description="After every successful run, refresh the snapshot that ad-hoc SQL reads.",
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def snapshot_after_runs(context: dg.RunStatusSensorContext):
-    if context.dagster_run.job_name == snapshot_job.name:
-        return dg.SkipReason("the finished run was itself a snapshot refresh")
-    return dg.RunRequest(run_key=f"snapshot-after-{context.dagster_run.run_id}")
-
-
-MART_ASSETS = build_mart_assets()
+def build_mart_assets(upstream: dict[str, dg.AssetKey]) -> list[dg.AssetsDefinition]:
+    """Every mart's asset; a mart may read the tables of `upstream` assets and other marts."""
+    marts = mart_files()
+    keys = {**upstream, **{m.table: mart_key(m) for m in marts}}
+    return [build_mart_asset(m, is_per_user(m), keys) for m in marts]

@@ -1,5 +1,5 @@
 -- The top of Liked Songs fetched so far by a sync that has not finished (empty once complete).
-create table if not exists raw.liked_songs_cursor (
+create table if not exists raw.liked_songs_held (
     user_id varchar not null,
     position integer not null,
     track_id varchar not null,

@@ -1,0 +1,9 @@
+"""Operations: the request budget, the request counts and the snapshot ad-hoc SQL reads."""
+
+import dagster as dg
+
+from assets.automation import budget_left, spotify_budget_asset
+from assets.ops.snapshot import snapshot_after_runs, warehouse_snapshot
+
+defs = dg.Definitions(assets=[warehouse_snapshot, spotify_budget_asset], asset_checks=[budget_left],
+                      sensors=[snapshot_after_runs])
