@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyOAuth
 
+from resources.batching import chunks
 from resources.ledger import Ledger, endpoint_of, next_utc_midnight, utc_naive
 from resources.settings import Settings
 from resources.spotify_errors import (
@@ -153,19 +154,6 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - now)
     except (TypeError, ValueError):
         return None
-
-
-def item_of(entry: dict | None) -> dict | None:
-    """The track or episode of a playlist entry or saved track: `item`, falling back to `track`."""
-    if not entry:
-        return None
-    return entry.get("item") or entry.get("track")
-
-
-def chunks(values: list, size: int) -> Iterator[list]:
-    """`values` in lists of at most `size`."""
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 # --- HTTP plumbing ----------------------------------------------------------------------------------
@@ -458,8 +446,6 @@ class SpotifyResource(dg.ConfigurableResource):
         while page is not None:
             yield page
             page = self.next_page(user, page)
-
-    item_of = staticmethod(item_of)
 
     def capabilities(self, user: str) -> Capabilities:
         """The app's access profile, probed with one request per app per `capabilities_ttl_s`."""

@@ -21,6 +21,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple, Sequence
 
+from resources.batching import chunks
+
 MAX_URIS_PER_REQUEST = 100
 MAX_PLAYLIST_ITEMS = 10_000
 LOCAL_PREFIX = "spotify:local:"
@@ -105,13 +107,9 @@ class PlanOptions:
         return replace_requests + max(self.extra_requests, math.ceil(replace_requests * self.extra_share))
 
 
-def chunks(seq: Sequence, size: int = MAX_URIS_PER_REQUEST) -> list:
-    return [seq[i : i + size] for i in range(0, len(seq), size)]
-
-
 def replace_steps(target: Sequence[str]) -> tuple[Step, ...]:
     """PUT the first 100 uris, POST the rest at the end; an empty target is one PUT of []."""
-    parts = chunks(tuple(target)) or [()]
+    parts = chunks(tuple(target), MAX_URIS_PER_REQUEST) or [()]
     return (Replace(tuple(parts[0])),) + tuple(Add(tuple(part)) for part in parts[1:])
 
 
@@ -137,7 +135,7 @@ def plan_push(current: Sequence[Item], target: Sequence[str], options: PlanOptio
     if uris == target:
         return Plan("noop", (), cost_of_replace, tuple(range(len(uris))), 0, 0, 0, len(target))
     if uris == target[: len(uris)]:
-        steps = tuple(Add(tuple(part)) for part in chunks(target[len(uris) :]))
+        steps = tuple(Add(tuple(part)) for part in chunks(target[len(uris) :], MAX_URIS_PER_REQUEST))
         return Plan("append", steps, cost_of_replace, tuple(range(len(uris))), len(target) - len(uris), 0, 0, len(target))
     diff = None
     if options.can_remove_local or not any(uri and uri.startswith(LOCAL_PREFIX) for uri in uris):
@@ -195,7 +193,7 @@ def kept_target_flags(uris: Sequence[str], kept: Sequence[int], target: Sequence
 def removal_steps(uris: Sequence[str], removals: Sequence[int]) -> list[Step]:
     """DELETE by uri and position, highest positions first so later requests' positions stay valid."""
     steps = []
-    for part in chunks(sorted(removals, reverse=True)):
+    for part in chunks(sorted(removals, reverse=True), MAX_URIS_PER_REQUEST):
         by_uri: dict[str, list[int]] = defaultdict(list)
         for position in part:
             by_uri[uris[position]].append(position)

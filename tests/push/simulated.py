@@ -41,10 +41,6 @@ class SimulatedSpotify:
         playlist_id, offset = page["next"]
         return self.playlist_items_page(user, playlist_id, offset)
 
-    @staticmethod
-    def item_of(entry):
-        return entry.get("item")
-
     def requests_spent(self, user):
         return {"all": self.requests}
 

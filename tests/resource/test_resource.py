@@ -7,6 +7,7 @@ import json
 import pytest
 import requests
 
+from assets.spotify.parse import item_of
 from resources.spotify_errors import (
     SpotifyAuthMissing,
     SpotifyAuthRevoked,
@@ -22,7 +23,7 @@ def _library_json(sandbox) -> dict:
 
 def test_liked_songs_page_by_page_follow_next(spotify, sandbox, library):
     first = spotify.saved_tracks_page("alice", 0)
-    ids = [spotify.item_of(entry)["id"] for page in spotify.pages("alice", first) for entry in page["items"]]
+    ids = [item_of(entry)["id"] for page in spotify.pages("alice", first) for entry in page["items"]]
 
     newest_first = [s.track_id for s in sorted(library.liked["alice"], key=lambda s: s.added_at, reverse=True)]
     assert ids == newest_first
@@ -40,16 +41,14 @@ def test_playlists_and_items_read_item_in_devmode(spotify):
     entries = [entry for page in spotify.pages("alice", first) for entry in page["items"]]
 
     assert "track" not in entries[0]  # devmode entries carry `item` only
-    assert [spotify.item_of(e)["id"] for e in entries] == [f"tr{i}" for i in range(60)]
+    assert [item_of(e)["id"] for e in entries] == [f"tr{i}" for i in range(60)]
 
 
 def test_item_of_falls_back_to_track_and_passes_nulls():
-    from resources.spotify import SpotifyResource
-
-    assert SpotifyResource.item_of({"added_at": None, "track": {"id": "t"}}) == {"id": "t"}
-    assert SpotifyResource.item_of({"item": {"id": "i"}, "track": {"id": "i"}}) == {"id": "i"}
-    assert SpotifyResource.item_of({"item": None, "track": None}) is None
-    assert SpotifyResource.item_of(None) is None
+    assert item_of({"added_at": None, "track": {"id": "t"}}) == {"id": "t"}
+    assert item_of({"item": {"id": "i"}, "track": {"id": "i"}}) == {"id": "i"}
+    assert item_of({"item": None, "track": None}) is None
+    assert item_of(None) is None
 
 
 def test_not_found_and_forbidden_are_typed(spotify):
