@@ -9,24 +9,8 @@ stage is materialized through Dagster on the persistent instance: ingest → enr
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
-DEMO_USER = "demo"
-
-
-def sandbox_state_file(data_dir: Path) -> Path:
-    return data_dir / "sandbox" / "state.json"
-
-
-def start_demo_sandbox(data_dir: Path):
-    """The demo sandbox, resumed from its saved state; its base URLs exported for every client."""
-    from sandbox.generator import demo_library
-    from sandbox.persist import start_resumed_sandbox
-
-    running = start_resumed_sandbox(sandbox_state_file(data_dir), demo_library())
-    os.environ.update(running.base_urls)
-    return running
+from pipelines.commands.demo_sandbox import DEMO_USER, sandbox_state_file, start_demo_sandbox
 
 
 def materialization_metadata(results, key: str) -> int:
@@ -86,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     ensure_dagster_home()
     data_dir = Settings.from_env().data_dir
-    sandbox = start_demo_sandbox(data_dir)
+    sandbox = start_demo_sandbox(state_file=sandbox_state_file(data_dir))
     try:
         user = DEMO_USER
         login_demo_user(user)

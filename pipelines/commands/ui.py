@@ -16,9 +16,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines.commands.demo_sandbox import DEMO_USER, start_demo_sandbox
 from pipelines.home import PROJECT_ROOT, ensure_dagster_home
 
-DEMO_USER = "demo"
 SANDBOX_PORT = 8765
 
 
@@ -32,16 +32,6 @@ def free_port(preferred: int = 0, host: str = "127.0.0.1") -> int:
                 continue
             return s.getsockname()[1]
     raise OSError("no free port")
-
-
-def start_demo_sandbox(port: int = 0):
-    """The sandbox with the demo library, in this process; its base URLs are put in os.environ."""
-    from sandbox import start_sandbox
-    from sandbox.generator import demo_library
-
-    sandbox = start_sandbox(demo_library(), port=port)
-    os.environ.update(sandbox.base_urls)
-    return sandbox
 
 
 def login_demo_user(user: str = DEMO_USER) -> str:
