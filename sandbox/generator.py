@@ -361,6 +361,7 @@ class Generator:
                 musicbrainz.append({"isrc": isrc, "recording_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                                     "title": title, "artist": artist, "length_ms": track["duration_ms"] + self.between(-1500, 1500),
                                     "genres": [g for g in [genre.name, *rng.sample(genre.related, 1)] if rng.random() < 0.9]})
+        self.add_lastfm_corrections(lastfm_tracks, names)
         lastfm_artists = []
         for artist in self.artists:
             if rng.random() < 0.9:
@@ -370,6 +371,19 @@ class Generator:
                                        "playcount": listeners * self.between(5, 40),
                                        "tags": [*rng.sample(genre.tags, 2), self.pick(MOOD_TAGS)]})
         return {"deezer": deezer, "lastfm_tracks": lastfm_tracks, "lastfm_artists": lastfm_artists, "musicbrainz": musicbrainz}
+
+    def add_lastfm_corrections(self, lastfm_tracks: list[dict], names: dict[str, str]) -> None:
+        """Last.fm's autocorrect knows the names Spotify shows for a song ("X (feat. Y)",
+        "X - Remastered 2011") and leads them to the song's own page; list them per entry."""
+        shown: dict[tuple[str, str], set[str]] = {}
+        for track in self.tracks:
+            key = (names[track["artist_ids"][0]], self.clean_title[track["id"]])
+            if track["name"] != key[1]:
+                shown.setdefault(key, set()).add(track["name"])
+        for entry in lastfm_tracks:
+            variants = shown.get((entry["artist"], entry["track"]))
+            if variants:
+                entry["corrections"] = sorted(variants)
 
     def deezer_entry(self, track: dict, isrc: str) -> dict:
         rng = self.rng

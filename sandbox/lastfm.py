@@ -1,17 +1,18 @@
-"""The sandbox Last.fm API: track.getInfo, artist.getInfo, artist.getTopTags (reference §D).
+"""The sandbox Last.fm API: track.getInfo, artist.getInfo and artist.getTopTags.
 
 Last.fm's habits: the error code is in the body (`{"error": 6, "message", "links": []}`) whatever the
-HTTP status; most numbers are strings; a list of one (a single tag) is an object, not a list;
-`autocorrect=1` finds the canonical name behind case, spacing and "feat." variants. Over 5 requests
-per second answers error 29 and counts a violation. The catalog is `world.library.enrichment`.
+HTTP status; most numbers are strings; a list of one (a single tag) is an object, not a list. Names
+match case-insensitively; `autocorrect=1` also follows the corrections the catalog lists (see
+`sandbox.matching`). Over 5 requests per second answers error 29 and counts a violation. The catalog
+is `world.library.enrichment`.
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote_plus
 
-from assets.normalise import normalise
 from sandbox.harness import Fault, RateWindow, Request, Response
+from sandbox.matching import LastfmIndex
 from sandbox.world import World
 
 RATE_LIMIT = (5, 1.0)  # requests, seconds
@@ -35,10 +36,6 @@ def error(status: int, code: int, message: str | None = None) -> Response:
 def one_or_many(items: list) -> list | dict:
     """Last.fm's JSON: a single child element is an object, not a list of one."""
     return items[0] if len(items) == 1 else items
-
-
-def _exact(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 class LastfmService:
@@ -132,21 +129,24 @@ class LastfmService:
         return {"name": name, "url": f"https://www.last.fm/tag/{quote_plus(name)}"}
 
     def _find_track(self, artist: str, track: str, autocorrect: bool):
-        if autocorrect:
-            return self.tracks_normalised.get((normalise(artist), normalise(track)))
-        return self.tracks_exact.get((_exact(artist), _exact(track)))
+        return self.tracks.find((artist, track), autocorrect)
 
     def _find_artist(self, artist: str, autocorrect: bool):
-        if autocorrect:
-            return self.artists_normalised.get(normalise(artist))
-        return self.artists_exact.get(_exact(artist))
+        return self.artists.find((artist,), autocorrect)
 
     def _sync(self) -> None:
         if self.generation == self.world.generation:
             return
         enrichment = self.world.library.enrichment
-        self.tracks_exact = {(_exact(t.artist), _exact(t.track)): t for t in enrichment.lastfm_tracks}
-        self.tracks_normalised = {(normalise(t.artist), normalise(t.track)): t for t in enrichment.lastfm_tracks}
-        self.artists_exact = {_exact(a.artist): a for a in enrichment.lastfm_artists}
-        self.artists_normalised = {normalise(a.artist): a for a in enrichment.lastfm_artists}
+        self.artists = LastfmIndex()
+        artist_variants: dict[str, list[str]] = {}
+        for entry in enrichment.lastfm_artists:
+            self.artists.add((entry.artist,), entry, [(v,) for v in entry.corrections])
+            artist_variants.setdefault(entry.artist, []).extend(entry.corrections)
+        self.tracks = LastfmIndex()
+        for entry in enrichment.lastfm_tracks:
+            artists = [entry.artist, *artist_variants.get(entry.artist, [])]
+            titles = [entry.track, *entry.corrections]
+            variants = [(a, t) for a in artists for t in titles if (a, t) != (entry.artist, entry.track)]
+            self.tracks.add((entry.artist, entry.track), entry, variants)
         self.generation = self.world.generation

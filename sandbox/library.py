@@ -110,6 +110,7 @@ class LastfmTrack(_Model):
     listeners: int = 0
     playcount: int = 0
     tags: list[str] = []
+    corrections: list[str] = []  # track names Last.fm's autocorrect leads here (e.g. "X - Remastered 2011")
 
 
 class LastfmArtist(_Model):
@@ -117,6 +118,7 @@ class LastfmArtist(_Model):
     listeners: int = 0
     playcount: int = 0
     tags: list[str] = []
+    corrections: list[str] = []  # artist names Last.fm's autocorrect leads here (e.g. "Beatles")
 
 
 class MusicbrainzEntry(_Model):

@@ -1,7 +1,8 @@
-"""The sandbox MusicBrainz WS/2: ISRC lookup, recording search and recording lookup (reference §E).
+"""The sandbox MusicBrainz WS/2: ISRC lookup, recording search and recording lookup.
 
 MusicBrainz's habits: at most 1 request per second (503 beyond, counted as a violation), 403 for a
-request without a User-Agent, 404 for an unknown ISRC or recording. The catalog is
+request without a User-Agent, 404 for an unknown ISRC or recording. Search is Lucene-like, folding
+case and accents but nothing else (see `sandbox.matching`). The catalog is
 `world.library.enrichment.musicbrainz`.
 """
 
@@ -11,13 +12,16 @@ import re
 import uuid
 from datetime import datetime, timezone
 
-from assets.normalise import normalise
 from sandbox.harness import Fault, RateWindow, Request, Response
+from sandbox.matching import Group, parse_query, search_score, words
 from sandbox.world import World
 
 RATE_LIMIT = (1, 1.0)  # requests, seconds
 _NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
-_FIELD = re.compile(r'(\w+):(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+# Lucene field -> the entry attribute it searches; a query word without a field searches the title.
+# Fields the sandbox does not index (release, status, ...) match nothing.
+FIELDS = {None: "title", "recording": "title", "title": "title", "artist": "artist", "artistname": "artist",
+          "creditname": "artist", "isrc": "isrc"}
 
 NOT_FOUND = {"help": "For usage, please see: https://musicbrainz.org/development/mmd", "error": "Not Found"}
 RATE_LIMITED = {"error": "Your requests are exceeding the allowable rate limit. Please see "
@@ -26,15 +30,6 @@ BUSY = {"error": "The MusicBrainz web server is currently busy. Please try again
 NO_USER_AGENT = {"error": "Your requests are being throttled by MusicBrainz because the application you are "
                           "using has not identified itself. Please update your application, and see "
                           "https://musicbrainz.org/doc/XML_Web_Service/Rate_Limiting for more information."}
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def parse_query(query: str) -> dict[str, str]:
-    """The `field:"value"` / `field:value` terms of a Lucene query (AND is implied)."""
-    return {m.group(1).lower(): _unescape(m.group(2) if m.group(2) is not None else m.group(3)) for m in _FIELD.finditer(query)}
 
 
 class MusicbrainzService:
@@ -80,10 +75,10 @@ class MusicbrainzService:
 
     def search_recordings(self, request: Request) -> Response:
         self._sync()
-        terms = parse_query(request.query.get("query", ""))
+        query = parse_query(request.query.get("query", ""))
         limit = max(1, min(int(request.query.get("limit", 25)), 100))
         offset = int(request.query.get("offset", 0))
-        scored = sorted(((self._score(e, terms), i, e) for i, e in enumerate(self.entries)), key=lambda s: (-s[0], s[1]))
+        scored = sorted(((self._score(e, query), i, e) for i, e in enumerate(self.entries)), key=lambda s: (-s[0], s[1]))
         found = [(score, e) for score, _, e in scored if score > 0]
         page = [{"score": score, **self._recording(e, {"artist-credits"}), "releases": []} for score, e in found[offset:offset + limit]]
         created = datetime.fromtimestamp(self.world.clock.now(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -103,16 +98,15 @@ class MusicbrainzService:
         return {part for part in re.split(r"[+ ]", request.query.get("inc", "")) if part}
 
     @staticmethod
-    def _score(entry, terms: dict[str, str]) -> int:
-        if "isrc" in terms:
-            return 100 if (entry.isrc or "").upper() == terms["isrc"].upper() else 0
-        title = terms.get("recording") or terms.get("title")
-        if not title or normalise(title) != normalise(entry.title):
-            return 0
-        artist = terms.get("artist") or terms.get("artistname")
-        if artist is None:
-            return 80
-        return 100 if normalise(artist) == normalise(entry.artist) else 40
+    def _score(entry, query: Group) -> int:
+        def fields(name: str | None) -> list[list[str]]:
+            if name in ("dur", "qdur"):  # the length in ms, and quantised as MusicBrainz indexes it (ms / 2000)
+                length = entry.length_ms
+                return [] if length is None else [[str(length if name == "dur" else length // 2000)]]
+            attribute = FIELDS.get(name)
+            return [words(getattr(entry, attribute))] if attribute else []
+
+        return search_score(query, fields)
 
     def _recording(self, entry, inc: set[str]) -> dict:
         body = {"id": entry.recording_id, "title": entry.title, "length": entry.length_ms,

@@ -46,11 +46,12 @@ LIBRARY = {
         ],
         "lastfm_tracks": [
             {"artist": "The Beatles", "track": "Come Together", "listeners": 1500000, "playcount": 12000000,
-             "tags": ["classic rock", "60s"]},
+             "tags": ["classic rock", "60s"], "corrections": ["Come Together - Remastered 2009"]},
             {"artist": "The Beatles", "track": "Something", "listeners": 900000, "playcount": 5000000, "tags": ["ballad"]},
             {"artist": "Daft Punk", "track": "One More Time", "listeners": 2000000, "playcount": 20000000,
              "tags": ["house", "french touch", "electronic"]},
-            {"artist": "Daft Punk", "track": "Get Lucky", "listeners": 3000000, "playcount": 30000000, "tags": []},
+            {"artist": "Daft Punk", "track": "Get Lucky", "listeners": 3000000, "playcount": 30000000, "tags": [],
+             "corrections": ["Get Lucky (feat. Pharrell Williams)"]},
         ],
         "lastfm_artists": [
             {"artist": "The Beatles", "listeners": 5000000, "playcount": 600000000, "tags": ["classic rock", "british"]},
