@@ -1,71 +1,75 @@
-"""One sync per user at a time: the project's dagster.yaml, a real instance, its run queue daemon
-and the default run launcher. Two runs for alice never overlap; bob's runs beside hers."""
+"""One sync per user at a time, with the project's dagster.yaml and the real `dagster-daemon`: its sensor
+daemon submits two runs for alice and one for bob (one_sync_defs.py), its run queue launches them with
+the default run launcher. Alice's two runs never overlap; bob's goes beside hers (each run holds until
+the other user has a run going, so that is what the runs' times show, however slowly they launch)."""
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import yaml
-from dagster._core.test_utils import create_test_daemon_workspace_context
-from dagster._core.workspace.load_target import PythonFileTarget
-from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
+
+from assets.partitions import USER_TAG
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFS = Path(__file__).with_name("one_sync_defs.py")
 DONE = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
-def instance_config() -> dict:
+def write_home(home: Path) -> None:
+    """The project's dagster.yaml, with the run queue polled every second instead of every five."""
     config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
-    config.pop("run_monitoring", None)  # a daemon this test does not run
-    return config
+    config["run_coordinator"] = {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator",
+                                 "config": {"dequeue_interval_seconds": 1}}
+    home.mkdir()
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
+    (home / "workspace.yaml").write_text(yaml.safe_dump({"load_from": [{"python_file": {
+        "relative_path": str(DEFS), "working_directory": str(ROOT), "location_name": "one_sync"}}]}))
 
 
-def submit(instance, workspace, job, user: str) -> str:
-    run = instance.create_run(
-        job_name=job.name, run_id=None, run_config={}, resolved_op_selection=None, step_keys_to_execute=None,
-        status=None, tags={"spotify_user": user}, root_run_id=None, parent_run_id=None,
-        job_snapshot=job.job_snapshot, execution_plan_snapshot=None, parent_job_snapshot=None,
-        remote_job_origin=job.get_remote_origin(), job_code_origin=job.get_python_origin(),
-        asset_selection=None, asset_check_selection=None, op_selection=None, asset_graph=None,
-    )
-    instance.submit_run(run.run_id, workspace)
-    return run.run_id
-
-
-def wait_done(instance, run_id: str, timeout_s: float = 120) -> dg.DagsterRun:
+def wait_for_runs(instance: dg.DagsterInstance, daemon: subprocess.Popen, count: int,
+                  timeout_s: float = 180) -> list[dg.RunRecord]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        run = instance.get_run_by_id(run_id)
-        if run.status in DONE:
-            return run
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} did not finish")
+        assert daemon.poll() is None, "dagster-daemon exited"
+        records = instance.get_run_records()
+        if len(records) == count and all(r.dagster_run.status in DONE for r in records):
+            return records
+        time.sleep(0.5)
+    raise AssertionError(f"runs did not finish: {[(r.dagster_run.tags, r.dagster_run.status) for r in records]}")
 
 
 @pytest.mark.e2e
-def test_two_runs_for_one_user_never_overlap():
-    with dg.instance_for_test(overrides=instance_config()) as instance:
-        target = PythonFileTarget(python_file=str(DEFS), attribute="defs", working_directory=str(ROOT),
-                                  location_name="one_sync")
-        with create_test_daemon_workspace_context(target, instance) as context:
-            workspace = context.create_request_context()
-            job = workspace.get_code_location("one_sync").get_repository("__repository__").get_full_job("sync_job")
-            first, second, bobs = (submit(instance, workspace, job, user) for user in ("alice", "alice", "bob"))
-            daemon = QueuedRunCoordinatorDaemon(interval_seconds=1)
+def test_two_runs_for_one_user_never_overlap(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    write_home(home)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    log = (tmp_path / "daemon.log").open("w")
+    with dg.DagsterInstance.get() as instance:  # creates the instance's storage before the daemon opens it
+        daemon = subprocess.Popen([str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w", "workspace.yaml"],
+                                  cwd=home, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+        try:
+            records = wait_for_runs(instance, daemon, count=3)
+        finally:
+            os.killpg(daemon.pid, signal.SIGTERM)
+            try:
+                daemon.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(daemon.pid, signal.SIGKILL)
+                daemon.wait()
+            log.close()
 
-            list(daemon.run_iteration(context))
-            status = {run_id: instance.get_run_by_id(run_id).status for run_id in (first, second, bobs)}
-            assert status[second] == dg.DagsterRunStatus.QUEUED
-            # bob's run goes out with alice's first: the limit is per user, not global
-            assert status[first] != dg.DagsterRunStatus.QUEUED and status[bobs] != dg.DagsterRunStatus.QUEUED
-
-            assert wait_done(instance, first).status == dg.DagsterRunStatus.SUCCESS
-            list(daemon.run_iteration(context))
-            assert wait_done(instance, second).status == dg.DagsterRunStatus.SUCCESS
-            wait_done(instance, bobs)
-
-            records = {r.dagster_run.run_id: r for r in instance.get_run_records(
-                dg.RunsFilter(run_ids=[first, second, bobs]))}
-            assert records[first].end_time <= records[second].start_time
+    assert all(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in records), \
+        (tmp_path / "daemon.log").read_text()[-3000:]
+    alice = sorted((r for r in records if r.dagster_run.tags[USER_TAG] == "alice"), key=lambda r: r.start_time)
+    bob = next(r for r in records if r.dagster_run.tags[USER_TAG] == "bob")
+    assert len(alice) == 2
+    assert alice[0].end_time <= alice[1].start_time  # alice's second sync waited for her first
+    # bob's run went out beside alice's first: the limit is per user, not global
+    assert bob.start_time < alice[0].end_time
