@@ -1,50 +1,40 @@
-"""Sandbox fixtures: an in-process sandbox on a loopback port, real spotipy clients, schema checks."""
+"""Sandbox fixtures: an in-process sandbox on a loopback port, real spotipy clients, contract checks."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import spotipy
-import yaml
-from openapi_schema_validator import OAS30Validator
+from jsonschema import Draft202012Validator
 
 from sandbox import RunningSandbox, start_sandbox
 from sandbox.generator import demo_library
 from sandbox.library import Library
 
-from tests.sandbox.helpers import REPO
-
-SPEC = REPO.parent / "shared" / "reference" / "spotify-web-api-openapi.yml"
-
-
-def relax(node: Any) -> Any:
-    """The spec as a relaxed oracle: nothing required, null allowed, `oneOf` read as `anyOf`
-    (with every schema nullable a null item would match both track and episode)."""
-    if isinstance(node, list):
-        return [relax(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    out = {("anyOf" if k == "oneOf" else k): relax(v) for k, v in node.items() if k not in ("required", "discriminator")}
-    if any(k in out for k in ("type", "allOf", "anyOf", "$ref", "properties")):
-        out["nullable"] = True
-    if "enum" in out:
-        out["enum"] = [*out["enum"], None]
-    return out
+CONTRACT = Path(__file__).resolve().parent / "contract" / "spotify.schema.json"
 
 
 @pytest.fixture(scope="session")
-def spec_components() -> dict:
-    spec = yaml.load(SPEC.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return relax(spec["components"])
+def contract() -> dict:
+    """The project's own JSON Schemas of the Spotify objects mixtape uses (tests/sandbox/contract)."""
+    schema = json.loads(CONTRACT.read_text())
+    Draft202012Validator.check_schema(schema)
+    return schema
 
 
 @pytest.fixture(scope="session")
-def conforms(spec_components):
-    """conforms(obj, "PlaylistObject") raises when obj breaks the (relaxed) Spotify schema."""
-    def check(obj: Any, schema: str | dict) -> None:
-        root = {"$ref": f"#/components/schemas/{schema}"} if isinstance(schema, str) else schema
-        OAS30Validator({**root, "components": spec_components}).validate(obj)
+def conforms(contract):
+    """conforms(obj, "playlist") raises jsonschema's ValidationError when obj breaks the contract's `$defs/playlist`."""
+    validators: dict[str, Draft202012Validator] = {}
+
+    def check(obj: Any, name: str) -> None:
+        if name not in validators:
+            assert name in contract["$defs"], f"no schema named {name!r} in {CONTRACT.name}"
+            validators[name] = Draft202012Validator({**contract, "$ref": f"#/$defs/{name}"})
+        validators[name].validate(obj)
     return check
 
 

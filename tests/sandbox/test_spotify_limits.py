@@ -50,7 +50,7 @@ def test_server_errors(sandboxes, demo, conforms, status):
     fault(demo, route="GET /v1/playlists/{playlist_id}/items", status=status)
     response = call(demo, "GET", f"/v1/playlists/{owned(demo).id}/items", sandboxes.token(demo))
     assert response.status_code == status
-    conforms(response.json()["error"], "ErrorObject")
+    conforms(response.json()["error"], "error")
     assert call(demo, "GET", f"/v1/playlists/{owned(demo).id}/items", sandboxes.token(demo)).status_code == 200
 
 

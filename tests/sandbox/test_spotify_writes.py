@@ -9,8 +9,6 @@ from sandbox.spotify_api import item_uri, reorder
 
 from tests.sandbox.helpers import all_items, call, collaborating, control, followed, owned
 
-SNAPSHOT = {"type": "object", "properties": {"snapshot_id": {"type": "string"}}}
-
 
 def uris_of(running, playlist_id: str) -> list[str | None]:
     playlist = next(p for p in running.world.library.playlists if p.id == playlist_id)
@@ -27,7 +25,7 @@ def test_add_items_as_spotipy_sends_them(sp, demo, conforms):
     before = uris_of(demo, playlist.id)
     new = catalog_uris(demo, 2)
     result = sp.playlist_add_items(playlist.id, new, position=1)
-    conforms(result, SNAPSHOT)
+    conforms(result, "snapshot")
     assert result["snapshot_id"] != before_snapshot
     assert uris_of(demo, playlist.id) == before[:1] + new + before[1:]
     added = all_items(sp, playlist.id)[1]
@@ -132,7 +130,7 @@ def test_positions_must_match_the_uri(sp, demo):
 
 def test_create_playlist(sp, demo, conforms):
     created = sp.current_user_playlist_create("Made by a test", public=False, description="new")
-    conforms(created, "PlaylistObject")
+    conforms(created, "playlist")
     assert created["owner"]["id"] == "demo" and created["items"]["total"] == 0 and created["snapshot_id"]
     listed = [p["id"] for p in sp.current_user_playlists(limit=50)["items"]]
     assert created["id"] in listed
