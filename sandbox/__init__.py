@@ -1,4 +1,10 @@
-"""The sandbox: local HTTP servers that speak Spotify, Deezer, Last.fm and MusicBrainz (SANDBOX.md)."""
+"""The sandbox: local HTTP servers that speak Spotify, Deezer, Last.fm and MusicBrainz.
+
+A development and test tool, outside the production import graph: nothing in `assets`, `resources`
+or `pipelines` imports it at module level, and it imports none of them (it judges the clients, so
+it must not share their code). Every service answers on one loopback port; `/_sandbox/...` control
+endpoints (stats, reset, library, faults, clock, session, revoke) let tests steer it.
+"""
 
 from __future__ import annotations
 

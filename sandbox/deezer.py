@@ -1,4 +1,4 @@
-"""The sandbox Deezer API: track lookup by ISRC, with Deezer's habits (reference §C).
+"""The sandbox Deezer API: track lookup by ISRC, with Deezer's habits.
 
 Every error is HTTP 200 with `{"error": {"type", "message", "code"}}`: code 4 when a client goes over
 50 requests per 5 s (counted as a violation), code 800 for an unknown ISRC, 700 when busy.

@@ -3,7 +3,9 @@
 The same seed and sizes give the same library, byte for byte. Libraries carry what breaks naive
 tools: local files, episodes, unavailable items, duplicates, `added_at: null`, unplayable tracks,
 tracks without ISRC, compilations reusing ISRCs, and enrichment with gaps and oddities (Deezer
-`bpm: 0` and half/double tempos, missing Last.fm and MusicBrainz entries).
+`bpm: 0` and half/double tempos, missing Last.fm and MusicBrainz entries). Last.fm entries list
+the decorated names Spotify shows for a song ("X (feat. Y)", "X - Remastered 2011") as the
+corrections Last.fm's autocorrect follows; MusicBrainz knows recordings by their plain titles only.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """One loopback HTTP server hosting every sandbox service.
 
 Services plug in routes; the harness does what all of them share: routing (trailing slashes
-accepted), request counting by route, scripted faults, latency, the movable clock and the control
-endpoints of SANDBOX.md.
+accepted), request counting by route, scripted faults, latency, the movable clock and the
+`/_sandbox/<name>` control endpoints the services and `sandbox.start_sandbox` register.
 """
 
 from __future__ import annotations

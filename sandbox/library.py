@@ -1,4 +1,8 @@
-"""The sandbox library: the JSON form from SANDBOX.md as pydantic models."""
+"""The sandbox library as pydantic models: users, catalog, liked songs, playlists and enrichment data.
+
+Its JSON form is what `mixtape sandbox generate` writes and `mixtape sandbox serve --library` reads;
+unknown keys are rejected and every id a playlist or liked song names must resolve.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Spotify Web API of the sandbox, as the 2026 service answers (reference §A of external-apis.md).
+"""The Spotify Web API of the sandbox, as the 2026 service answers.
 
 Two profiles from the library: `devmode` (the February 2026 development-mode API: batch endpoints
 and `/playlists/{id}/tracks` answer 403, popularity/label/genres/followers are gone, playlist entries
