@@ -8,6 +8,13 @@ _VERSION = re.compile(r"\s+-\s+.*\b(remaster(ed)?|version|edit|mix|mono|stereo|l
 _BRACKETED = re.compile(r"\s*[\(\[][^)\]]*\b(remaster(ed)?|version|edit|mono|stereo)\b[^)\]]*[\)\]]", re.IGNORECASE)
 
 
+def search_title(title: str) -> str:
+    """A title as a catalog search expects it: Spotify's 'feat.' credits and remaster or version
+    suffixes removed (the services list those apart), case and accents kept."""
+    stripped = _BRACKETED.sub("", _VERSION.sub("", _FEATURING.sub("", title))).strip()
+    return stripped or title
+
+
 def normalise(text: str | None) -> str:
     """Lower case, no accents, no 'feat.' credits or remaster suffixes, single spaces."""
     if not text:

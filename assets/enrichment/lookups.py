@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assets.normalise import normalise
+from assets.normalise import normalise, search_title
 
 if TYPE_CHECKING:
     from resources.deezer import DeezerTrack
@@ -64,7 +64,7 @@ def tracks_without_isrc(tracks: list[dict]) -> dict[str, tuple[str, str]]:
     for track in tracks:
         key = track_key(track)
         if key and not (track.get("isrc") or "").strip():
-            wanted.setdefault(lookup_key(*key), (track["artist_names"][0], track["name"]))
+            wanted.setdefault(lookup_key(*key), (track["artist_names"][0], search_title(track["name"])))
     return wanted
 
 
