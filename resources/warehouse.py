@@ -6,12 +6,21 @@ views on a DuckDB connection, so every query is the same SQL whatever the storag
 
 Parquet layout: `<root>/<schema>/<table>/user_id=<user>/*.parquet` for tables whose DDL has
 `user_id varchar not null` (per-user partitions), `<root>/<schema>/<table>/*.parquet` otherwise.
+
+The DDL is the only statement of a table's columns: `polars_schema` gives them to Python, every write is
+cast to them (`_typed`), and Parquet tables are read back as exactly the declared columns (a column the
+files lack reads as null). A warehouse of an earlier release is upgraded on first use
+(`resources/migrations.py`).
 """
 
 from __future__ import annotations
 
 import atexit
+import fcntl
+import logging
+import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,6 +40,7 @@ from pydantic import Field
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 _TABLE_NAME = re.compile(r"create table if not exists\s+(\w+\.\w+)", re.IGNORECASE)
 _LOCK_RETRY_SECONDS = 120
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -41,6 +51,68 @@ def table_ddl() -> dict[str, str]:
         text = path.read_text()
         ddl[_TABLE_NAME.search(text).group(1).lower()] = text
     return ddl
+
+
+@cache
+def _reference(pid: int) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding every declared table, empty: the DDL made queryable (one per process:
+    a connection is not carried across a fork)."""
+    con = duckdb.connect()
+    for schema in _schemas(list(table_ddl())):
+        con.execute(f"create schema if not exists {schema}")
+    for ddl in table_ddl().values():
+        con.execute(ddl)
+    return con
+
+
+_REFERENCE_LOCK = threading.Lock()
+
+
+def _reference_cursor() -> duckdb.DuckDBPyConnection:
+    with _REFERENCE_LOCK:
+        return _reference(os.getpid()).cursor()
+
+
+def _declared(table: str) -> None:
+    if table not in table_ddl():
+        raise KeyError(f"{table} is not declared in sql/tables")
+
+
+@cache
+def _declared_columns() -> dict[str, tuple[tuple[str, str], ...]]:
+    cur = _reference_cursor()
+    try:
+        found = cur.execute("select table_schema || '.' || table_name, column_name, data_type "
+                            "from information_schema.columns order by table_schema, table_name, ordinal_position")
+        columns: dict[str, list[tuple[str, str]]] = {}
+        for table, name, dtype in found.fetchall():
+            columns.setdefault(table, []).append((name, dtype))
+        return {table: tuple(cols) for table, cols in columns.items()}
+    finally:
+        cur.close()
+
+
+def declared_columns(table: str) -> tuple[tuple[str, str], ...]:
+    """(column, DuckDB type) of a declared table, in DDL order."""
+    _declared(table)
+    return _declared_columns()[table]
+
+
+@cache
+def _polars_schema(table: str) -> tuple[tuple[str, pl.DataType], ...]:
+    _declared(table)
+    cur = _reference_cursor()
+    try:
+        return tuple(cur.sql(f"select * from {table} limit 0").pl().schema.items())
+    finally:
+        cur.close()
+
+
+def polars_schema(table: str, user_id: bool = True) -> dict[str, pl.DataType]:
+    """A declared table's columns as the Polars types its reads return, from its DDL in sql/tables.
+
+    `user_id=False` leaves out the user column (frames given to `Warehouse.replace_partition`)."""
+    return {name: dtype for name, dtype in _polars_schema(table) if user_id or name != "user_id"}
 
 
 def mart_queries() -> dict[str, str]:
@@ -117,15 +189,45 @@ class Warehouse(dg.ConfigurableResource):
         con = _connect_when_unlocked(str(self.database_path))
         stat = self.database_path.stat()
         file_identity = (str(self.database_path.resolve()), stat.st_dev, stat.st_ino)
-        if file_identity not in _SCHEMA_ENSURED:  # the DDL is idempotent: once per process and file is enough
+        if file_identity not in _SCHEMA_ENSURED:  # upgrading is idempotent: once per process and file is enough
             _ensure_schema(con)
             _SCHEMA_ENSURED.add(file_identity)
         return con
+
+    def upgrade(self) -> list[str]:
+        """Bring the warehouse to the current layout now; the names of the migration steps it needed.
+
+        Opening the warehouse does this once per process; a warehouse already up to date needs none."""
+        if self.is_duckdb:
+            self.database_path.parent.mkdir(parents=True, exist_ok=True)
+            con = _connect_when_unlocked(str(self.database_path))
+            try:
+                return _ensure_schema(con)
+            finally:
+                con.close()
+        return self._upgrade_parquet()
+
+    def _upgrade_parquet(self) -> list[str]:
+        """Migrate the Parquet root (one process at a time on this machine: a lock file in `data_dir`)."""
+        from resources.migrations import ParquetStore, upgrade
+
+        Path(self.data_dir).mkdir(parents=True, exist_ok=True)
+        with open(Path(self.data_dir) / "warehouse-upgrade.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            store = ParquetStore(self)
+            try:
+                applied = upgrade(store)
+            finally:
+                store.close()
+        if applied:
+            log.info("warehouse %s upgraded: %s", self.storage, "; ".join(applied))
+        return applied
 
     def _open_parquet(self) -> duckdb.DuckDBPyConnection:
         """A cursor on this process's in-memory catalog of the Parquet root, brought up to date."""
         lake = _LAKES.get((self.storage, self.s3_endpoint_url))
         if lake is None:
+            self._upgrade_parquet()  # once per process, before any table is exposed
             lake = _LAKES[(self.storage, self.s3_endpoint_url)] = _Lake(duckdb.connect(), {})
             if self._is_s3:
                 lake.con.register_filesystem(_S3FS(self._filesystem()))
@@ -142,17 +244,34 @@ class Warehouse(dg.ConfigurableResource):
         return lake.con.cursor()
 
     def _expose_parquet(self, lake: "_Lake", table: str, files: frozenset[str]) -> None:
-        """`table` as a view over its files, or as an empty table of its declared columns."""
+        """`table` as a view over its files, or as an empty table of its declared columns.
+
+        A declared table reads as exactly its DDL columns: one its files lack (added by a later
+        release) reads as null, one the DDL no longer has is left out."""
         if table in lake.exposed:
             lake.con.execute(f"drop {'view' if lake.exposed[table] else 'table'} {table}")
         if not files:
             query = mart_queries().get(table)
             lake.con.execute(table_ddl()[table] if query is None else f"create table {table} as select * from ({query}) limit 0")
         else:
-            hive = "hive_partitioning = true, hive_types = {'user_id': VARCHAR}" if self._partitioned(table) else "hive_partitioning = false"
-            paths = ", ".join(f"'{self._uri(path)}'" for path in sorted(files))
-            lake.con.execute(f"create view {table} as select * from read_parquet([{paths}], {hive}, union_by_name = true)")
+            source = self.parquet_source(table, files)
+            if table not in table_ddl():
+                lake.con.execute(f"create view {table} as select * from {source}")
+            else:
+                try:
+                    lake.con.execute(f"create view {table} as select {conformed_columns(table)} from {source}")
+                except duckdb.BinderException:  # files without a column the DDL declares: read it as null
+                    stored = {row[0] for row in lake.con.sql(f"describe select * from {source}").fetchall()}
+                    lake.con.execute(f"create view {table} as select {conformed_columns(table, stored)} from {source}")
         lake.exposed[table] = files
+
+    def parquet_source(self, table: str, files: frozenset[str] | list[str], partitioned: bool | None = None) -> str:
+        """A `read_parquet` of `files` (Hive `user_id=` directories for per-user tables)."""
+        partitioned = self._partitioned(table) if partitioned is None else partitioned
+        hive = ("hive_partitioning = true, hive_types = {'user_id': VARCHAR}" if partitioned
+                else "hive_partitioning = false")
+        paths = ", ".join(f"'{self._uri(path)}'" for path in sorted(files))
+        return f"read_parquet([{paths}], {hive}, union_by_name = true)"
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -168,9 +287,12 @@ class Warehouse(dg.ConfigurableResource):
 
     # -- writes ----------------------------------------------------------------------------
 
+    # Every write is cast to the table's DDL first (`_typed`): a frame may leave out columns (null) and
+    # carry loosely typed ones; a column the table does not declare is an error.
+
     def replace_partition(self, table: str, user_id: str, df: pl.DataFrame) -> int:
         """Make `df` the whole of one user's rows in `table`; returns the row count."""
-        df = df.with_columns(pl.lit(user_id).alias("user_id"))
+        df = _typed(table, df.with_columns(pl.lit(user_id).alias("user_id")))
         if self.is_duckdb:
             with self.connect() as con:
                 con.execute("begin")
@@ -183,6 +305,7 @@ class Warehouse(dg.ConfigurableResource):
 
     def replace_table(self, table: str, df: pl.DataFrame) -> int:
         """Make `df` the whole of `table` (shared, not per-user tables)."""
+        df = _typed(table, df)
         if self.is_duckdb:
             with self.connect() as con:
                 con.execute("begin")
@@ -199,6 +322,7 @@ class Warehouse(dg.ConfigurableResource):
             return 0
         if user_id is not None:
             df = df.with_columns(pl.lit(user_id).alias("user_id"))
+        df = _typed(table, df)
         if self.is_duckdb:
             with self.connect() as con:
                 _insert(con, table, df)
@@ -206,8 +330,7 @@ class Warehouse(dg.ConfigurableResource):
             self._write_parquet(table, df, user_id, replace=False)
         return df.height
 
-    def _write_parquet(self, table: str, df: pl.DataFrame, user_id: str | None, replace: bool) -> None:
-        typed = _typed(table, df)
+    def _write_parquet(self, table: str, typed: pl.DataFrame, user_id: str | None, replace: bool) -> None:
         directory = self._table_path(table)
         if self._partitioned(table):
             if user_id is None:
@@ -289,16 +412,29 @@ def _close_lakes() -> None:
         lake.con.close()
 
 
-def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Every schema, table, mart and contract view, created where missing."""
-    for schema in _schemas([*table_ddl(), *mart_queries()]):
-        con.execute(f"create schema if not exists {schema}")
-    for ddl in table_ddl().values():
-        con.execute(ddl)
-    for mart, query in mart_queries().items():
-        con.execute(f"create table if not exists {mart} as select * from ({query}) limit 0")
-    for view in view_statements():
-        con.execute(view)
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every schema, table, mart and contract view, created where missing, and an earlier release's
+    tables migrated to the current layout: all in one transaction. Returns the migration steps applied."""
+    from resources.migrations import DuckDBStore, upgrade
+
+    con.execute("begin")
+    try:
+        for schema in _schemas([*table_ddl(), *mart_queries()]):
+            con.execute(f"create schema if not exists {schema}")
+        for ddl in table_ddl().values():
+            con.execute(ddl)
+        applied = upgrade(DuckDBStore(con))
+        for mart, query in mart_queries().items():
+            con.execute(f"create table if not exists {mart} as select * from ({query}) limit 0")
+        for view in view_statements():
+            con.execute(view)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    if applied:
+        log.info("warehouse upgraded: %s", "; ".join(applied))
+    return applied
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
@@ -310,17 +446,31 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> Non
 
 
 def _typed(table: str, df: pl.DataFrame) -> pl.DataFrame:
-    """`df` cast to the table's declared columns (so Parquet files match the DDL)."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"create schema {table.split('.')[0]}")
-        if table in table_ddl():
-            con.execute(table_ddl()[table])
-            _insert(con, table, df)
-            return con.sql(f"select * from {table}").pl()
+    """`df` as the table's declared columns and types, in DDL order (the single path of every write).
+
+    Inserted into the empty in-memory copy of the table and read back, inside a transaction rolled
+    back: DuckDB's own casts and not-null checks, the same in both storage modes. Marts pass as they are."""
+    if table not in table_ddl():
         return df
+    cur = _reference_cursor()
+    try:
+        cur.execute("begin")
+        try:
+            _insert(cur, table, df)
+            return cur.sql(f"select * from {table}").pl()
+        finally:
+            cur.execute("rollback")
     finally:
-        con.close()
+        cur.close()
+
+
+def conformed_columns(table: str, stored: set[str] | None = None) -> str:
+    """A select list giving a declared table's columns, in DDL order and type, from rows holding the
+    columns `stored` (all of them when None): a missing column is a typed null, other columns are left out."""
+    def column(name: str, dtype: str) -> str:
+        value = f'"{name}"' if stored is None or name in stored else "null"
+        return f'cast({value} as {dtype}) as "{name}"'
+    return ", ".join(column(name, dtype) for name, dtype in declared_columns(table))
 
 
 def _connect_when_unlocked(path: str) -> duckdb.DuckDBPyConnection:

@@ -5,7 +5,7 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from resources.warehouse import Warehouse
+from resources.warehouse import Warehouse, polars_schema
 
 
 @pytest.fixture(params=["duckdb", "parquet", "s3"])
@@ -55,3 +55,25 @@ def test_append_and_replace_table(warehouse):
 def test_user_ids_that_look_like_numbers_stay_text(warehouse):
     warehouse.replace_partition("raw.liked_songs", "12345", liked("a"))
     assert warehouse.read("raw.liked_songs", "12345")["user_id"].to_list() == ["12345"]
+
+
+def test_polars_schema_is_the_ddl():
+    assert polars_schema("raw.liked_songs_held", user_id=False) == {
+        "position": pl.Int32, "track_id": pl.String, "added_at": pl.Datetime("us")}
+    assert list(polars_schema("raw.liked_songs_held")) == ["user_id", "position", "track_id", "added_at"]
+    with pytest.raises(KeyError):
+        polars_schema("raw.track_objects")  # the previous release's table: no longer declared
+
+
+def test_writes_fill_left_out_columns_and_reject_undeclared_ones(warehouse):
+    empty = pl.DataFrame(schema=polars_schema("raw.liked_songs_held", user_id=False))
+    warehouse.replace_partition("raw.liked_songs_held", "alice", empty)
+    assert warehouse.read("raw.liked_songs_held").is_empty()
+    warehouse.replace_partition("raw.playlist_items_sync", "alice", pl.DataFrame(
+        {"source": ["playlist_items"], "key": ["p1"], "complete": [True], "refused": ["403"]}))
+    frame = warehouse.read("raw.playlist_items_sync", "alice")
+    assert dict(frame.schema) == polars_schema("raw.playlist_items_sync")
+    assert frame.select("key", "refused", "next_offset").rows() == [("p1", "403", None)]
+    with pytest.raises(Exception, match="refused"):
+        warehouse.replace_partition("raw.playlists_sync", "alice", pl.DataFrame(
+            {"source": ["playlists"], "key": [""], "refused": ["x"]}))

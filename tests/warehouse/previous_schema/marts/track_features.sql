@@ -1,0 +1,130 @@
+-- One row per user × track the user has (liked now, or in a readable playlist) with every child-playlist rule field.
+-- deps: raw.liked_songs, raw.playlists, raw.playlist_items, raw.tracks, raw.albums, raw.artists, enrich.deezer_tracks, enrich.lastfm_tracks, enrich.lastfm_artists, enrich.musicbrainz_recordings, marts.name_keys
+with name_keys as (
+    -- normalise(name) from Python (assets/normalise.py), once per name
+    select name, min(key) as key from marts.name_keys group by name
+),
+liked as (
+    select user_id, track_id, liked_at, coalesce(first_liked_at, liked_at) as first_liked_at
+    from raw.liked_songs
+    where unliked_at is null
+),
+items as (
+    select i.user_id, i.playlist_id, p.name as playlist_name, i.track_id,
+           case when i.track_id is not null then 'spotify:track:' || i.track_id else i.uri end as track_uri,
+           i.added_at, i.item_type = 'local' as is_local,
+           i.local_name, i.local_artist, i.local_album, i.duration_ms
+    from raw.playlist_items i
+    join raw.playlists p on p.user_id = i.user_id and p.playlist_id = i.playlist_id
+    where i.item_type in ('track', 'local') and (i.track_id is not null or i.uri is not null)
+),
+membership as (
+    select user_id, track_uri,
+           any_value(track_id) as track_id,
+           list_sort(list_distinct(list(playlist_id))) as in_playlist,
+           list_sort(list_distinct(list(playlist_name))) as playlist_names,
+           min(added_at) as first_added_at,
+           bool_or(is_local) as is_local,
+           any_value(local_name) as local_name,
+           any_value(local_artist) as local_artist,
+           any_value(local_album) as local_album,
+           any_value(duration_ms) as local_duration_ms
+    from items
+    group by user_id, track_uri
+),
+library as (
+    select coalesce(m.user_id, l.user_id) as user_id,
+           coalesce(m.track_uri, 'spotify:track:' || l.track_id) as track_uri,
+           coalesce(l.track_id, m.track_id) as track_id,
+           l.track_id is not null as liked,
+           l.liked_at,
+           least(l.first_liked_at, m.first_added_at) as added_at,
+           coalesce(m.in_playlist, []::varchar[]) as in_playlist,
+           coalesce(m.playlist_names, []::varchar[]) as playlist_names,
+           coalesce(m.is_local, false) as is_local,
+           m.local_name, m.local_artist, m.local_album, m.local_duration_ms
+    from membership m
+    full outer join liked l on l.user_id = m.user_id and m.track_uri = 'spotify:track:' || l.track_id
+),
+tracks as (
+    select t.*, tk.key as title_key, ak.key as artist_key,
+           mb.isrc as mb_isrc, mb.genres as mb_genres
+    from raw.tracks t
+    left join name_keys tk on tk.name = t.name
+    left join name_keys ak on ak.name = t.artist_names[1]
+    left join enrich.musicbrainz_recordings mb
+           on mb.lookup_key = ak.key || '|' || tk.key and mb.status = 'hit'
+),
+genre_rows as (
+    -- Spotify artist genres (extended access) of every credited artist
+    select t.user_id, t.track_id, lower(unnest(a.genres)) as genre
+    from (select user_id, track_id, unnest(artist_ids) as artist_id from raw.tracks) t
+    join raw.artists a on a.user_id = t.user_id and a.artist_id = t.artist_id
+    union all
+    -- Last.fm tags of every credited artist
+    select t.user_id, t.track_id, lower(unnest(la.tags)) as genre
+    from (select user_id, track_id, unnest(artist_names) as artist_name from raw.tracks) t
+    join name_keys k on k.name = t.artist_name
+    join enrich.lastfm_artists la on la.artist_key = k.key and la.status = 'hit'
+    union all
+    -- MusicBrainz recording genres
+    select user_id, track_id, lower(unnest(mb_genres)) as genre from tracks
+),
+genres as (
+    select user_id, track_id, list_sort(list_distinct(list(genre))) as genres
+    from genre_rows
+    where genre is not null and genre <> ''
+    group by user_id, track_id
+),
+features as (
+    select lib.user_id,
+           lib.track_id,
+           lib.track_uri,
+           coalesce(t.name, lib.local_name) as title,
+           coalesce(t.artist_names[1], lib.local_artist) as artist,
+           coalesce(t.artist_names, case when lib.local_artist is not null then [lib.local_artist] end) as artists,
+           coalesce(al.name, lib.local_album) as album,
+           al.album_type,
+           try_cast(case length(al.release_date)
+                        when 4 then al.release_date || '-01-01'
+                        when 7 then al.release_date || '-01'
+                        else al.release_date end as date) as release_date,
+           coalesce(al.release_year, try_cast(left(al.release_date, 4) as integer)) as release_year,
+           coalesce(t.duration_ms, lib.local_duration_ms) as duration_ms,
+           t.explicit,
+           t.track_number,
+           coalesce(nullif(trim(t.isrc), ''), t.mb_isrc) as isrc,
+           lib.is_local,
+           lib.liked,
+           lib.liked_at,
+           lib.added_at,
+           lib.in_playlist,
+           lib.playlist_names,
+           g.genres,
+           lt.tags,
+           dz.bpm,
+           dz.gain,
+           dz.rank as deezer_rank,
+           lt.listeners as lastfm_listeners,
+           lt.playcount as lastfm_playcount,
+           t.popularity,
+           t.title_key,
+           t.artist_key
+    from library lib
+    left join tracks t on t.user_id = lib.user_id and t.track_id = lib.track_id
+    left join raw.albums al on al.user_id = t.user_id and al.album_id = t.album_id
+    left join genres g on g.user_id = lib.user_id and g.track_id = lib.track_id
+    left join enrich.deezer_tracks dz
+           on dz.isrc = coalesce(nullif(trim(t.isrc), ''), t.mb_isrc) and dz.status = 'hit'
+    left join enrich.lastfm_tracks lt
+           on lt.artist_key = t.artist_key and lt.track_key = t.title_key and lt.status = 'hit'
+)
+select user_id, track_id, track_uri, title, artist, artists, album, album_type, release_date,
+       cast(release_year as bigint) as release_year,
+       cast(release_year // 10 * 10 as bigint) as decade,
+       cast(duration_ms as bigint) as duration_ms, explicit, cast(track_number as bigint) as track_number, isrc,
+       is_local, liked, liked_at, added_at, in_playlist, playlist_names, genres, tags, bpm, gain,
+       cast(deezer_rank as bigint) as deezer_rank, cast(lastfm_listeners as bigint) as lastfm_listeners,
+       cast(lastfm_playcount as bigint) as lastfm_playcount, cast(popularity as bigint) as popularity,
+       title_key, artist_key
+from features

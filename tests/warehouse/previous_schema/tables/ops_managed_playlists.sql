@@ -1,0 +1,15 @@
+-- Spotify playlists mixtape created and may write to; found again by id, never by name.
+create table if not exists ops.managed_playlists (
+    user_id varchar not null,
+    child_playlist varchar not null,
+    part integer not null,          -- 1, 2, … when a tracklist is split at Spotify's 10,000 items
+    playlist_id varchar not null,
+    name varchar,
+    created_at timestamp not null,
+    rule_hash varchar,              -- the rule last pushed; a changed rule lifts the removal guardrail
+    tracklist_hash varchar,         -- the tracklist last pushed
+    tracklist varchar,              -- JSON array of its uris: while the snapshot is unchanged, the
+                                    -- next push plans from it without reading the playlist
+    snapshot_id varchar,            -- the playlist's snapshot after mixtape's last push
+    pushed_at timestamp
+);

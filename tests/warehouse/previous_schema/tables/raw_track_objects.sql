@@ -1,0 +1,27 @@
+-- The inline track objects of liked songs and playlist items, flattened; the catalog is built from them.
+create table if not exists raw.track_objects (
+    user_id varchar not null,
+    track_id varchar not null,
+    uri varchar,
+    name varchar,
+    duration_ms bigint,
+    explicit boolean,
+    isrc varchar,
+    track_number integer,
+    disc_number integer,
+    is_playable boolean,
+    popularity integer,
+    artist_ids varchar[],
+    artist_names varchar[],
+    album_id varchar,
+    album_name varchar,
+    album_type varchar,
+    album_release_date varchar,
+    album_release_date_precision varchar,
+    album_total_tracks integer,
+    album_label varchar,
+    album_popularity integer,
+    album_artist_ids varchar[],
+    album_artist_names varchar[],
+    seen_at timestamp
+);

@@ -1,0 +1,2 @@
+create or replace view decade_breakdown as
+select * from marts.decade_breakdown;

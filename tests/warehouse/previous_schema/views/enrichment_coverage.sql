@@ -1,0 +1,2 @@
+create or replace view enrichment_coverage as
+select * from marts.enrichment_coverage;

@@ -1,0 +1,2 @@
+create or replace view library_overview as
+select * from marts.library_overview;

@@ -1,0 +1,2 @@
+create or replace view sync_history as
+select * from marts.sync_history;
