@@ -19,11 +19,6 @@ def timestamp(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
 
 
-def release_year(release_date: str | None) -> int | None:
-    """The year of `1969`, `1969-09` or `1969-09-26`."""
-    return int(release_date[:4]) if release_date and release_date[:4].isdigit() else None
-
-
 def item_of(entry: dict | None) -> dict | None:
     """The track or episode of a playlist entry or saved track: `item`, falling back to `track`."""
     if not entry:

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from assets.spotify.parse import (
-    artist_detail_row, playlist_item_row, playlist_listing, playlist_row, release_year, saved_entry, timestamp,
+    artist_detail_row, playlist_item_row, playlist_listing, playlist_row, saved_entry, timestamp,
     track_object_row,
 )
 
@@ -21,7 +21,6 @@ EMPTY_USER = {"id": "", "uri": "spotify:user:"}
 def test_timestamps_are_naive_utc():
     assert timestamp("2024-05-01T10:00:00Z") == datetime(2024, 5, 1, 10)
     assert timestamp(None) is None
-    assert [release_year(d) for d in ("1969", "1969-09", "1969-09-26", None, "")] == [1969, 1969, 1969, None, None]
 
 
 def test_saved_track_reads_item_or_track():
