@@ -54,9 +54,10 @@ def resources(running, warehouse: Warehouse) -> dict:
     urls = running.base_urls
     return {
         "warehouse": warehouse,
-        "deezer": with_timing(DeezerResource(base_url=urls["DEEZER_API_BASE"]), timing),
-        "lastfm": with_timing(LastfmResource(base_url=urls["LASTFM_API_BASE"]), timing),
-        "musicbrainz": with_timing(MusicbrainzResource(base_url=urls["MUSICBRAINZ_API_BASE"]), timing),
+        "deezer": with_timing(DeezerResource(base_url=urls["DEEZER_API_BASE"], data_dir=warehouse.data_dir), timing),
+        "lastfm": with_timing(LastfmResource(base_url=urls["LASTFM_API_BASE"], data_dir=warehouse.data_dir), timing),
+        "musicbrainz": with_timing(MusicbrainzResource(base_url=urls["MUSICBRAINZ_API_BASE"], data_dir=warehouse.data_dir),
+                                   timing),
     }
 
 

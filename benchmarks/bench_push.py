@@ -100,7 +100,8 @@ def bench(size: int) -> list[dict]:
         os.environ.update({"SPOTIFY_API_BASE": running.url, "SPOTIFY_ACCOUNTS_BASE": running.url,
                            "MIXTAPE_DATA_DIR": data_dir})
         login(Settings.from_env(), user=USER, say=lambda _: None)
-        spotify = SpotifyResource(budget_per_day=None, run_id="bench")
+        spotify = SpotifyResource(api_base=running.url, accounts_base=running.url, data_dir=data_dir,
+                                  budget_per_day=None, run_id="bench")
         for change, (before, target) in scenarios(size).items():
             started = time.perf_counter()
             plan = plan_push([Item(u) for u in before], target, PlanOptions())

@@ -20,6 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from resources.settings import export_dotenv
+
+    export_dotenv()  # as Dagster's own commands do: `.env` reaches the resources' EnvVars
     args = build_parser().parse_args(argv)
     return args.func(args) or 0
 

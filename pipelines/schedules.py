@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.automation import FULL_RESYNC_CRON, budget_of
+from assets.automation import FULL_RESYNC_CRON
 from pipelines.sensors import CATALOG_KEYS, INGEST, LIKED_KEYS, syncable_users, user_tags
 from resources.spotify import SpotifyResource
 
@@ -21,7 +21,7 @@ FULL_RESYNC_CONFIG = dg.RunConfig(ops={"liked_songs": {"config": {"force_full_sy
              default_status=dg.DefaultScheduleStatus.RUNNING)
 def full_liked_songs_resync(context: dg.ScheduleEvaluationContext, spotify: SpotifyResource):
     """Weekly: every user's liked songs re-read in full (and the catalog rebuilt from them)."""
-    state = budget_of(spotify)
+    state = spotify.budget.state()
     if state.paused:
         return dg.SkipReason(state.reason())
     users = syncable_users(context.instance, spotify)

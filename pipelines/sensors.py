@@ -1,8 +1,8 @@
 """Sensors: what starts Spotify work, per user, only when it is worth a request.
 
 - `mixtape_automation` runs the declarative conditions of `assets/automation.py` (RUNNING by default).
-- `spotify_budget` keeps the budget asset and its check current from the request ledger, so the UI
-  shows the requests left and the push waits while the budget is spent.
+- `spotify_budget` keeps the budget asset and its check current from the request budget
+  (`resources.budget`), so the UI shows the requests left and the push waits while the budget is spent.
 - `new_spotify_users` adds a partition for every user in the token store and syncs them.
 - `spotify_changes` spends one `/me/playlists` listing and one liked-songs head request per user and
   requests runs only for the users and sources that changed; it checks each user as often as a fifth
@@ -23,22 +23,19 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets.automation import BUDGET_KEY, LIBRARY_TTL, BudgetState, budget_check_evaluation, budget_of
+from assets.automation import BUDGET_KEY, LIBRARY_TTL
+from assets.ops.budget import budget_check_evaluation, budget_metadata
 from assets.partitions import USER_TAG, spotify_users
-from assets.spotify.budget import WARM_SYNC_REQUESTS, clock_of
+from assets.spotify.budget import WARM_SYNC_REQUESTS
 from assets.spotify.catalog import catalog
 from assets.spotify.library import liked_songs
 from assets.spotify.parse import saved_entry
 from assets.spotify.playlist_items import playlist_items
 from assets.spotify.playlists import playlists
 from assets.spotify.state import LIKED, PLAYLISTS, read_cursors
+from resources.budget import PAUSES, affordable
 from resources.spotify import SpotifyResource
-from resources.spotify_errors import (
-    SpotifyBudgetSpent,
-    SpotifyError,
-    SpotifyQuotaExceeded,
-    SpotifyRateLimited,
-)
+from resources.spotify_errors import SpotifyError
 from resources.warehouse import Warehouse
 
 INGEST = dg.AssetSelection.groups("spotify")
@@ -105,15 +102,6 @@ def stale_users(last_synced: dict[str, float | None], requested: dict[str, float
 
     stale = [u for u, synced in last_synced.items() if (synced is None or now - synced > ttl_s) and not waiting(u)]
     return sorted(stale, key=lambda u: (last_synced[u] or 0, u))
-
-
-def affordable(users: list[str], state: BudgetState, cost_per_user: int) -> list[str]:
-    """The first users whose work fits in what is left of today's budget."""
-    if state.cooling_down:
-        return []
-    if state.remaining is None:
-        return users
-    return users[: state.remaining // cost_per_user]
 
 
 def check_interval_s(budget_per_day: int | None, users: int) -> float:
@@ -206,12 +194,12 @@ mixtape_automation = dg.AutomationConditionSensorDefinition(
 @dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
 def spotify_budget(context: dg.SensorEvaluationContext, spotify: SpotifyResource):
     """Reports today's Spotify request budget on `ops/spotify_budget` (metadata and the budget check)."""
-    state = budget_of(spotify)
+    state = spotify.budget.state()
     fingerprint = json.dumps([state.budget, state.spent, str(state.resume_at), state.paused])
     if context.cursor == fingerprint:
         return dg.SkipReason(f"unchanged: {state.summary()}")
     return dg.SensorResult(
-        asset_events=[dg.AssetObservation(asset_key=BUDGET_KEY, metadata=state.metadata()),
+        asset_events=[dg.AssetObservation(asset_key=BUDGET_KEY, metadata=budget_metadata(state)),
                       budget_check_evaluation(state)],
         cursor=fingerprint,
     )
@@ -224,7 +212,7 @@ def new_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResou
     new = sorted(set(spotify.users()) - known)
     if not new:
         return dg.SkipReason("no new users in the token store")
-    state = budget_of(spotify)
+    state = spotify.budget.state()
     syncing = affordable(new, state, WARM_SYNC_REQUESTS)
     deferred = [u for u in new if u not in syncing]
     if deferred:
@@ -239,10 +227,10 @@ def new_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResou
 @dg.sensor(target=INGEST, minimum_interval_seconds=TTL_CHECK_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
 def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
     """The per-user cache TTL: refreshes each user whose library is older than LIBRARY_TTL."""
-    state = budget_of(spotify)
+    state = spotify.budget.state()
     if state.paused:
         return dg.SkipReason(state.reason())
-    now = clock_of(spotify)()
+    now = spotify.time_source.time()
     users = [u for u in syncable_users(context.instance, spotify) if not has_active_run(context.instance, u)]
     synced = {u: last_synced(warehouse, u) for u in users}
     requested = json.loads(context.cursor) if context.cursor else {}
@@ -259,14 +247,14 @@ def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyRes
 @dg.sensor(target=INGEST, minimum_interval_seconds=5 * 60, default_status=dg.DefaultSensorStatus.RUNNING)
 def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
     """Cheap change detection: syncs only the users, and only the sources, that changed on Spotify."""
-    state = budget_of(spotify)
+    state = spotify.budget.state()
     if state.paused:
         return dg.SkipReason(state.reason())
     instance = context.instance
     # Users never synced belong to the onboarding and TTL sensors; users with a run wait for it.
     users = [u for u in syncable_users(instance, spotify)
              if last_synced(warehouse, u) is not None and not has_active_run(instance, u)]
-    now = clock_of(spotify)()
+    now = spotify.time_source.time()
     checked: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
     interval = check_interval_s(spotify.budget_per_day, len(users))
     to_check = affordable(due_for_check(users, checked, now, interval), state, CHECK_COST)
@@ -274,7 +262,7 @@ def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResourc
     for user in to_check:
         try:
             liked, playlists = detect_changes(spotify, warehouse, user)
-        except (SpotifyQuotaExceeded, SpotifyBudgetSpent, SpotifyRateLimited) as paused:
+        except PAUSES as paused:
             context.log.info("stopping change checks: %s", paused)
             break
         except SpotifyError as error:  # no token, revoked, unavailable: try again next interval

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import Field
+
 from resources.http import ApiResource, JsonApi, Outcome, Reply, as_float, as_int
-from resources.settings import Settings
+from resources.settings import DEEZER_API_BASE
 
 # Documented: 50 requests per 5 s. Stay a little under so latency jitter never tips us over.
 RATE = (45, 5.0)
@@ -61,8 +63,9 @@ class DeezerClient:
 
 
 class DeezerResource(ApiResource):
-    """Deezer's public API (no key); base URL from DEEZER_API_BASE."""
+    """Deezer's public API (no key)."""
+
+    base_url: str = Field(default=DEEZER_API_BASE, description="API base URL")
 
     def client(self) -> DeezerClient:
-        base_url = self.base_url or Settings.from_env().deezer_api_base
-        return DeezerClient(self._api("deezer", base_url, classify, RATE))
+        return DeezerClient(self._api("deezer", classify, RATE))

@@ -2,8 +2,8 @@
 
 It paces requests below a service's documented rate (a sliding-window limiter), sends an identifying
 User-Agent with a timeout, retries only what the service calls retryable (with exponential backoff),
-counts every request by endpoint, and offers helpers for awkward JSON (a single object where a list
-is expected, numbers sent as strings). Each client only says how its service answers: `classify`
+counts every request in the request ledger (service, endpoint, run and asset; no daily quota), and
+offers helpers for awkward JSON (a single object where a list is expected, numbers sent as strings). Each client only says how its service answers: `classify`
 turns a reply into found / missing / retry / fail. Time is injectable (`Timing`), so tests and
 benchmarks can stand a movable clock in for real waiting.
 """
@@ -19,6 +19,11 @@ from typing import Any, Callable
 import dagster as dg
 import requests
 from pydantic import Field
+
+from resources.budget import Ledger
+from resources.budget.attribution import current_step
+from resources.clock import Clock, clock_or_real
+from resources.settings import DATA_DIR
 
 USER_AGENT = "mixtape/0.1 ( https://github.com/mixtape/mixtape )"
 
@@ -130,13 +135,16 @@ class JsonApi:
         max_attempts: int = 4,
         backoff_s: float = 1.0,
         max_backoff_s: float = 30.0,
+        ledger: Ledger | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.service, self.base_url, self.classify, self.limiter = service, base_url.rstrip("/"), classify, limiter
+        self.ledger, self.clock = ledger, clock
         self.timeout_s, self.max_attempts = timeout_s, max_attempts
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
-        self.calls: Counter[str] = Counter()  # endpoint -> requests sent, retries included
+        self.calls: Counter[str] = Counter()  # endpoint -> requests this client sent, retries included
         self.waited_s = 0.0  # pacing and backoff time this client spent
 
     def get(self, path: str, params: dict[str, str] | None, endpoint: str) -> Outcome:
@@ -145,13 +153,21 @@ class JsonApi:
         while True:
             attempt += 1
             self.waited_s += self.limiter.wait()
-            self.calls[endpoint] += 1
+            self._count(endpoint)
             outcome = self._attempt(path, params)
             if outcome.kind in ("found", "missing"):
                 return outcome
             if outcome.kind == "fail" or attempt >= self.max_attempts:
                 raise ServiceError(self.service, outcome.reason)
             self._back_off(attempt, outcome.retry_after_s)
+
+    def _count(self, endpoint: str) -> None:
+        """Count one request about to be sent: in this client, and in the ledger under the running step."""
+        self.calls[endpoint] += 1
+        if self.ledger is not None:
+            run_id, asset = current_step()
+            self.ledger.reserve(client_id="", user="", endpoint=endpoint, run_id=run_id or "adhoc", asset=asset,
+                                now=self.clock(), budget_per_day=None, service=self.service)
 
     @property
     def requests_sent(self) -> int:
@@ -211,9 +227,12 @@ def as_float(value: Any) -> float | None:
 
 
 class ApiResource(dg.ConfigurableResource):
-    """Settings every enrichment client shares; subclasses name the service and its manners."""
+    """Settings every enrichment client shares; subclasses name the service, its production base URL
+    and its manners."""
 
-    base_url: str | None = Field(default=None, description="API base URL; default from the environment (Settings)")
+    base_url: str = Field(default="", description="API base URL")
+    data_dir: str = Field(default=DATA_DIR, description="holds the request ledger (<data_dir>/state)")
+    clock: Clock | None = Field(default=None, description="the time requests are recorded at; None: real time")
     user_agent: str = Field(default=USER_AGENT, description="identifies mixtape (MusicBrainz refuses anonymous clients)")
     timeout_s: float = 10.0
     max_attempts: int = Field(default=4, description="tries per lookup on retryable errors")
@@ -223,10 +242,11 @@ class ApiResource(dg.ConfigurableResource):
         """Real time; tests and benchmarks substitute a movable clock with `with_timing`."""
         return Timing()
 
-    def _api(self, service: str, base_url: str, classify: Classify, rate: tuple[int, float]) -> JsonApi:
-        limiter = shared_limiter(service, base_url, rate, self.timing())
-        return JsonApi(service, base_url, classify, limiter, user_agent=self.user_agent,
-                       timeout_s=self.timeout_s, max_attempts=self.max_attempts, backoff_s=self.backoff_s)
+    def _api(self, service: str, classify: Classify, rate: tuple[int, float]) -> JsonApi:
+        limiter = shared_limiter(service, self.base_url, rate, self.timing())
+        return JsonApi(service, self.base_url, classify, limiter, user_agent=self.user_agent,
+                       timeout_s=self.timeout_s, max_attempts=self.max_attempts, backoff_s=self.backoff_s,
+                       ledger=Ledger.in_data_dir(self.data_dir), clock=clock_or_real(self.clock).time)
 
 
 def with_timing(resource: ApiResource, timing: Timing) -> ApiResource:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import Field
+
 from resources.http import ApiResource, JsonApi, Outcome, Reply, as_float, as_int, as_list
-from resources.settings import Settings
+from resources.settings import MUSICBRAINZ_API_BASE
 
 # Documented: 1 request per second on average. Keep a margin: a 503 costs a request and a wait.
 RATE = (1, 1.1)
@@ -83,8 +85,9 @@ class MusicbrainzClient:
 
 
 class MusicbrainzResource(ApiResource):
-    """MusicBrainz WS/2 (no key, a User-Agent required); base URL from MUSICBRAINZ_API_BASE."""
+    """MusicBrainz WS/2 (no key, a User-Agent required)."""
+
+    base_url: str = Field(default=MUSICBRAINZ_API_BASE, description="API base URL")
 
     def client(self) -> MusicbrainzClient:
-        base_url = self.base_url or Settings.from_env().musicbrainz_api_base
-        return MusicbrainzClient(self._api("musicbrainz", base_url, classify, RATE))
+        return MusicbrainzClient(self._api("musicbrainz", classify, RATE))

@@ -1,38 +1,56 @@
-"""Settings from the environment (and a `.env` in the working directory)."""
+"""Settings from the environment (and a `.env` in the working directory), for the command-line commands.
+
+Dagster runs never read this: their resources are configured in `pipelines/resources.py`, with
+`dg.EnvVar`s Dagster resolves when a run starts. Both start from the production defaults below.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, SecretStr
+from dotenv import dotenv_values
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Production defaults, shared by these settings and the resources' fields.
+SPOTIFY_API_BASE = "https://api.spotify.com"
+SPOTIFY_ACCOUNTS_BASE = "https://accounts.spotify.com"
+SPOTIFY_REDIRECT_URI = "http://127.0.0.1:8888/callback"
+DEEZER_API_BASE = "https://api.deezer.com"
+LASTFM_API_BASE = "https://ws.audioscrobbler.com"
+MUSICBRAINZ_API_BASE = "https://musicbrainz.org"
+DATA_DIR = "data"
+RULES_FILE = "playlists.yaml"
+ENV_FILE = ".env"
 
 
-def _dotenv(path: Path = Path(".env")) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line and not line.lstrip().startswith("#"))
-    return {k.strip(): v.strip().strip("'\"") for k, v in pairs}
+class Settings(BaseSettings):
+    """Each field is read from the upper-cased environment variable (`SPOTIFY_API_BASE`, ...)."""
 
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore")
 
-class Settings(BaseModel):
-    spotify_api_base: str = "https://api.spotify.com"
-    spotify_accounts_base: str = "https://accounts.spotify.com"
-    deezer_api_base: str = "https://api.deezer.com"
-    lastfm_api_base: str = "https://ws.audioscrobbler.com"
-    musicbrainz_api_base: str = "https://musicbrainz.org"
+    spotify_api_base: str = SPOTIFY_API_BASE
+    spotify_accounts_base: str = SPOTIFY_ACCOUNTS_BASE
+    deezer_api_base: str = DEEZER_API_BASE
+    lastfm_api_base: str = LASTFM_API_BASE
+    musicbrainz_api_base: str = MUSICBRAINZ_API_BASE
     spotify_client_id: str | None = None
     spotify_client_secret: SecretStr | None = None
-    spotify_redirect_uri: str = "http://127.0.0.1:8888/callback"
+    spotify_redirect_uri: str = SPOTIFY_REDIRECT_URI
     lastfm_api_key: SecretStr | None = None
-    mixtape_data_dir: str = "data"
-    mixtape_rules: str = "playlists.yaml"
+    mixtape_data_dir: str = DATA_DIR
+    mixtape_rules: str = RULES_FILE
     mixtape_storage: str = "duckdb"
+    mixtape_token_store: str = "file"
+    mixtape_secrets_prefix: str | None = None
+    aws_endpoint_url: str | None = None
+    aws_region: str | None = None
+    aws_default_region: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
-        env = {**_dotenv(), **os.environ}
-        return cls(**{name: env[name.upper()] for name in cls.model_fields if name.upper() in env})
+        return cls()
 
     @property
     def data_dir(self) -> Path:
@@ -42,3 +60,11 @@ class Settings(BaseModel):
     def uses_sandbox_defaults(self) -> bool:
         """No Spotify app configured: the embedded sandbox stands in."""
         return self.spotify_client_id is None
+
+
+def export_dotenv(path: str | Path = ENV_FILE) -> None:
+    """Put the variables of `.env` into the environment, without overriding any already set (as
+    Dagster's own commands do), so the resources' `EnvVar`s see them in `mixtape` commands too."""
+    for name, value in dotenv_values(path).items():
+        if value is not None:
+            os.environ.setdefault(name, value)

@@ -1,19 +1,20 @@
 """The one way mixtape reaches Spotify: per-user spotipy clients that are headless, frugal and safe.
 
-- Base URLs come from settings (production defaults), so the sandbox and Spotify share one code path.
+- Base URLs are fields with production defaults (`pipelines/resources.py` feeds them from the
+  environment), so the sandbox and Spotify share one code path.
 - Auth is headless: a missing, scope-less or revoked token is a typed error telling to run
   `mixtape login`; spotipy's interactive prompt is never reached.
 - Reads are retried on 429/5xx/timeouts with backoff, honouring Retry-After up to a cap; writes are
   sent exactly once (spotipy's own retry adapter would re-send a POST after a 502).
 - Every request, token refreshes and retries included, is counted in the ledger before it is sent,
-  against a daily budget per developer account; QUOTA_EXCEEDED records a cooldown.
+  under its run and asset, against a daily budget per developer account (`resources.budget`);
+  QUOTA_EXCEEDED records a cooldown. Time comes from the clock resource.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -22,14 +23,16 @@ from typing import Any, Callable, Iterator
 import dagster as dg
 import requests
 import spotipy
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 from requests.adapters import HTTPAdapter
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyOAuth
 
 from resources.batching import chunks
-from resources.ledger import Ledger, endpoint_of, next_utc_midnight, utc_naive
-from resources.settings import Settings
+from resources.budget import Ledger, RequestBudget, endpoint_of, next_utc_midnight, utc_naive
+from resources.budget.attribution import current_step
+from resources.clock import Clock, clock_or_real
+from resources.settings import DATA_DIR, SPOTIFY_ACCOUNTS_BASE, SPOTIFY_API_BASE, SPOTIFY_REDIRECT_URI
 from resources.spotify_errors import (
     SpotifyAppRejected,
     SpotifyAuthMissing,
@@ -42,7 +45,7 @@ from resources.spotify_errors import (
     SpotifyUnavailable,
     SpotifyWriteUncertain,
 )
-from resources.tokens import StoreCacheHandler, TokenStore, check_user_id, token_store_from_env
+from resources.tokens import StoreCacheHandler, TokenStore, check_user_id, token_store
 
 # What mixtape asks a user to grant: read the library and playlists, write the playlists it manages.
 SCOPES = " ".join(sorted([
@@ -58,14 +61,13 @@ SANDBOX_CLIENT_SECRET = "sandbox-secret"
 _PROBE_ARTIST_ID = "0OdUWJ0sBjDrqHygGUXeCF"
 
 
-def app_credentials(settings: Settings) -> tuple[str, str]:
-    """The app's client id and secret; the sandbox app when none is configured."""
-    if settings.uses_sandbox_defaults:
+def app_credentials(client_id: str | None, client_secret: str | None) -> tuple[str, str]:
+    """The app's client id and secret; the sandbox app when no client id is configured."""
+    if client_id is None:
         return SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-    secret = settings.spotify_client_secret.get_secret_value() if settings.spotify_client_secret else None
-    if not secret:
-        raise SpotifyAppRejected("SPOTIFY_CLIENT_ID is set but SPOTIFY_CLIENT_SECRET is not")
-    return settings.spotify_client_id, secret
+    if not client_secret:
+        raise SpotifyAppRejected(f"SPOTIFY_CLIENT_ID is set ({client_id}) but SPOTIFY_CLIENT_SECRET is not")
+    return client_id, client_secret
 
 
 # --- keep tokens and the secret out of logs -------------------------------------------------------
@@ -174,12 +176,14 @@ class _LedgerSession(requests.Session):
         return super().send(request, **kwargs)
 
 
-def counting_session(ledger: Ledger, client_id: str, user: str, run_id: str, clock: Callable[[], float],
-                     budget_per_day: int | None, spent: Counter | None = None) -> requests.Session:
-    """A requests session whose every request is counted (and budget-checked) in the ledger."""
+def counting_session(ledger: Ledger, client_id: str, user: str, step: Callable[[], tuple[str, str]],
+                     clock: Callable[[], float], budget_per_day: int | None, spent: Counter | None = None) -> requests.Session:
+    """A requests session whose every request is counted (and budget-checked) in the ledger, under the
+    (run id, asset) `step` names at the time it is sent."""
 
     def count(endpoint: str) -> None:
-        ledger.reserve(client_id=client_id, user=user, endpoint=endpoint, run_id=run_id, now=clock(),
+        run_id, asset = step()
+        ledger.reserve(client_id=client_id, user=user, endpoint=endpoint, run_id=run_id, asset=asset, now=clock(),
                        budget_per_day=budget_per_day)
         if spent is not None:
             spent[(user, endpoint)] += 1
@@ -194,16 +198,16 @@ class HeadlessOAuth(SpotifyOAuth):
         super().__init__(open_browser=False, **kwargs)
         self.user = user
         self.OAUTH_TOKEN_URL = token_url
-        self._clock = clock
+        self.clock = clock
 
     def get_auth_response(self, open_browser: bool | None = None) -> str:
         raise SpotifyAuthMissing(self.user, "no usable token (none stored, or it lacks a scope mixtape needs)")
 
     def is_token_expired(self, token_info: dict) -> bool:  # type: ignore[override]
-        return token_info["expires_at"] - self._clock() < 60
+        return token_info["expires_at"] - self.clock() < 60
 
     def _add_custom_values_to_token_info(self, token_info: dict) -> dict:
-        token_info["expires_at"] = int(self._clock()) + token_info["expires_in"]
+        token_info["expires_at"] = int(self.clock()) + token_info["expires_in"]
         # keep what was granted (spotipy would claim what was asked for)
         token_info["scope"] = " ".join(sorted((token_info.get("scope") or self.scope or "").replace(",", " ").split()))
         return token_info
@@ -236,14 +240,17 @@ class Capabilities:
 class SpotifyResource(dg.ConfigurableResource):
     """Spotify for every asset: per-user clients, headless auth, retries, request ledger and budget."""
 
-    client_id: str | None = None  # None: SPOTIFY_CLIENT_ID, else the sandbox app
-    client_secret: str | None = None  # None: SPOTIFY_CLIENT_SECRET (keeps it out of run config)
-    api_base: str | None = None  # None: SPOTIFY_API_BASE
-    accounts_base: str | None = None  # None: SPOTIFY_ACCOUNTS_BASE
-    redirect_uri: str | None = None  # None: SPOTIFY_REDIRECT_URI
-    data_dir: str | None = None  # None: MIXTAPE_DATA_DIR
-    token_store: str | None = None  # file | secretsmanager; None: MIXTAPE_TOKEN_STORE or file
-    secrets_prefix: str | None = None  # None: MIXTAPE_SECRETS_PREFIX
+    client_id: str | None = Field(default=None, description="the developer app's client id; None: the sandbox app")
+    client_secret: str | None = Field(default=None, description="the app's secret: configure it as an EnvVar")
+    api_base: str = SPOTIFY_API_BASE
+    accounts_base: str = SPOTIFY_ACCOUNTS_BASE
+    redirect_uri: str = SPOTIFY_REDIRECT_URI
+    data_dir: str = Field(default=DATA_DIR, description="holds the token files and the request ledger")
+    token_store: str = Field(default="file", description="where tokens live: file or secretsmanager")
+    secrets_prefix: str | None = Field(default=None, description="Secrets Manager name prefix of the tokens")
+    aws_endpoint_url: str | None = Field(default=None, description="Secrets Manager endpoint (tests: moto)")
+    aws_region: str | None = None
+    clock: Clock | None = Field(default=None, description="the time it goes by; None: real time")
     requests_timeout_s: float = 10.0
     max_get_attempts: int = 4
     backoff_s: float = 0.5
@@ -253,8 +260,6 @@ class SpotifyResource(dg.ConfigurableResource):
     capabilities_ttl_s: float = 86400.0
     run_id: str | None = None  # None: the Dagster run id, else "adhoc"
 
-    _clock: Callable[[], float] = PrivateAttr(default=time.time)
-    _sleep: Callable[[float], None] = PrivateAttr(default=time.sleep)
     _clients: dict = PrivateAttr(default_factory=dict)
     _spent: Counter = PrivateAttr(default_factory=Counter)
     _resolved: dict = PrivateAttr(default_factory=dict)
@@ -267,28 +272,25 @@ class SpotifyResource(dg.ConfigurableResource):
 
     def _conf(self) -> dict:
         if not self._resolved:
-            settings = Settings.from_env()
-            client_id, client_secret = self._credentials(settings)
-            data_dir = self.data_dir or settings.mixtape_data_dir
+            client_id, client_secret = app_credentials(self.client_id, self.client_secret)
             self._resolved.update(
                 client_id=client_id,
                 client_secret=client_secret,
-                api_base=(self.api_base or settings.spotify_api_base).rstrip("/"),
-                accounts_base=(self.accounts_base or settings.spotify_accounts_base).rstrip("/"),
-                redirect_uri=self.redirect_uri or settings.spotify_redirect_uri,
-                ledger=Ledger.in_data_dir(data_dir),
-                store=token_store_from_env(data_dir, self.token_store, self.secrets_prefix),
+                ledger=Ledger.in_data_dir(self.data_dir),
+                store=token_store(self.token_store, self.data_dir, self.secrets_prefix,
+                                  endpoint_url=self.aws_endpoint_url, region_name=self.aws_region),
             )
         return self._resolved
 
-    def _credentials(self, settings: Settings) -> tuple[str, str]:
-        if self.client_id and self.client_secret:
-            return self.client_id, self.client_secret
-        env_id, env_secret = app_credentials(settings)
-        if self.client_id in (None, env_id):
-            return env_id, self.client_secret or env_secret
-        raise SpotifyAppRejected(f"client id {self.client_id} is configured without its secret; "
-                                 "set client_secret, e.g. dg.EnvVar('SPOTIFY_CLIENT_SECRET')")
+    @property
+    def time_source(self) -> Clock:
+        """The clock this resource goes by (the configured one, else real time)."""
+        return clock_or_real(self.clock)
+
+    @property
+    def budget(self) -> RequestBudget:
+        """Today's request budget of this resource's developer account."""
+        return RequestBudget(self.ledger, self.app_client_id, self.budget_per_day, self.time_source.time)
 
     @property
     def ledger(self) -> Ledger:
@@ -305,8 +307,10 @@ class SpotifyResource(dg.ConfigurableResource):
         """The developer account's client id (not a secret); the ledger's key."""
         return self._conf()["client_id"]
 
-    def _run_id(self) -> str:
-        return self.run_id or self._run or "adhoc"
+    def _step(self) -> tuple[str, str]:
+        """(run id, asset) a request is sent for: the configured run id, else the running step's."""
+        run_id, asset = current_step()
+        return self.run_id or run_id or self._run or "adhoc", asset
 
     def users(self) -> list[str]:
         """Every user with a stored token."""
@@ -318,17 +322,18 @@ class SpotifyResource(dg.ConfigurableResource):
         if user not in self._clients:
             conf = self._conf()
             check_user_id(user)
-            session = counting_session(conf["ledger"], conf["client_id"], user, self._run_id(), self._clock,
+            clock = self.time_source.time
+            session = counting_session(conf["ledger"], conf["client_id"], user, self._step, clock,
                                        self.budget_per_day, self._spent)
             auth = HeadlessOAuth(
-                user=user, token_url=conf["accounts_base"] + "/api/token", clock=self._clock,
-                client_id=conf["client_id"], client_secret=conf["client_secret"], redirect_uri=conf["redirect_uri"],
+                user=user, token_url=self.accounts_base.rstrip("/") + "/api/token", clock=clock,
+                client_id=conf["client_id"], client_secret=conf["client_secret"], redirect_uri=self.redirect_uri,
                 scope=SCOPES, cache_handler=StoreCacheHandler(conf["store"], user), requests_session=session,
                 requests_timeout=self.requests_timeout_s,
             )
             client = spotipy.Spotify(auth_manager=auth, requests_session=session, requests_timeout=self.requests_timeout_s,
                                      retries=0, status_retries=0)
-            client.prefix = conf["api_base"] + "/v1/"
+            client.prefix = self.api_base.rstrip("/") + "/v1/"
             self._clients[user] = client
         return self._clients[user]
 
@@ -365,7 +370,7 @@ class SpotifyResource(dg.ConfigurableResource):
             except SpotifyException as error:
                 headers = error.headers or {}
                 failure = Failure(error.http_status, error.reason,
-                                  retry_after_seconds(headers.get("Retry-After"), self._clock()), error.msg.split("\n")[-1].strip())
+                                  retry_after_seconds(headers.get("Retry-After"), self.time_source.time()), error.msg.split("\n")[-1].strip())
             except (requests.Timeout, requests.ConnectionError) as error:
                 failure = Failure(None, detail=type(error).__name__)
             except SpotifyUnavailable as error:  # the token endpoint failed: nothing was written yet
@@ -375,7 +380,7 @@ class SpotifyResource(dg.ConfigurableResource):
             if step.action == "retry":
                 log.warning("Spotify %s for user %s: %s; retry %d in %.1f s", endpoint, user,
                             failure.status or failure.detail, attempt, step.wait_s)
-                self._sleep(step.wait_s)
+                self.time_source.sleep(step.wait_s)
             elif step.action == "refresh":
                 client.auth_manager.cache_handler.forget()
                 refreshed = force_refresh = True
@@ -385,14 +390,14 @@ class SpotifyResource(dg.ConfigurableResource):
                 raise error
 
     def _stop(self, step: Step, failure: Failure, user: str, endpoint: str) -> Exception:
-        now = self._clock()
+        now = self.time_source.time()
         if step.action == "quota":
             resume = now + step.wait_s if step.wait_s else next_utc_midnight(now)
-            self.ledger.set_cooldown(self.app_client_id, resume, "quota", now)
+            self.budget.cool_down(resume, "quota")
             return SpotifyQuotaExceeded(utc_naive(resume), f"{endpoint} for user '{user}'")
         if step.action == "rate_limited":
             if step.wait_s > self.max_retry_after_s:
-                self.ledger.set_cooldown(self.app_client_id, now + step.wait_s, "rate_limit", now)
+                self.budget.cool_down(now + step.wait_s, "rate_limit")
             return SpotifyRateLimited(utc_naive(now + step.wait_s), f"{endpoint}: Retry-After {step.wait_s:.0f} s")
         if step.action == "revoked":
             return SpotifyAuthRevoked(user)
@@ -457,7 +462,7 @@ class SpotifyResource(dg.ConfigurableResource):
             profile = "extended"
         except SpotifyForbidden:
             profile = "devmode"
-        self.ledger.save_profile(self.app_client_id, profile, self._clock())
+        self.ledger.save_profile(self.app_client_id, profile, self.time_source.time())
         return Capabilities(profile)
 
     def artists(self, user: str, ids: list[str], one_by_one: bool = False) -> list[dict | None]:
@@ -529,19 +534,7 @@ class SpotifyResource(dg.ConfigurableResource):
                 spent[endpoint] += n
         return dict(spent)
 
-    def remaining_today(self) -> int | None:
-        """Requests left in today's budget for this developer account (None = unlimited)."""
-        return self.ledger.remaining_today(self.app_client_id, self._clock(), self.budget_per_day)
-
-    def spent_today(self, user: str | None = None) -> int:
-        """Quota-counted requests of this developer account today, by every process (optionally one user)."""
-        return self.ledger.spent_today(self.app_client_id, self._clock(), user)
-
-    def now(self) -> float:
-        """The resource's clock in epoch seconds (injectable: tests and simulated days move it)."""
-        return self._clock()
-
     def known_capabilities(self) -> Capabilities | None:
         """The app's access profile if probed within the TTL, without sending anything."""
-        profile = self.ledger.cached_profile(self.app_client_id, self._clock(), self.capabilities_ttl_s)
+        profile = self.ledger.cached_profile(self.app_client_id, self.time_source.time(), self.capabilities_ttl_s)
         return Capabilities(profile) if profile else None

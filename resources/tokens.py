@@ -162,16 +162,9 @@ class StoreCacheHandler(CacheHandler):
         self._token = None
 
 
-def token_store_from_env(data_dir: Path | str, kind: str | None = None, secrets_prefix: str | None = None) -> TokenStore:
-    """The configured token store: MIXTAPE_TOKEN_STORE (file|secretsmanager), MIXTAPE_SECRETS_PREFIX,
-    AWS_ENDPOINT_URL and AWS_REGION from the environment (or `.env`), arguments first."""
-    from resources.settings import _dotenv  # the project's one .env reader
-
-    env = {**_dotenv(), **os.environ}
-    return token_store(
-        kind or env.get("MIXTAPE_TOKEN_STORE", "file"),
-        data_dir,
-        secrets_prefix or env.get("MIXTAPE_SECRETS_PREFIX"),
-        endpoint_url=env.get("AWS_ENDPOINT_URL"),
-        region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
-    )
+def token_store_from_settings(settings) -> TokenStore:
+    """The token store the command-line settings name (MIXTAPE_TOKEN_STORE, MIXTAPE_SECRETS_PREFIX,
+    AWS_ENDPOINT_URL, AWS_REGION); Dagster runs get theirs from the Spotify resource's fields."""
+    return token_store(settings.mixtape_token_store, settings.data_dir, settings.mixtape_secrets_prefix,
+                       endpoint_url=settings.aws_endpoint_url,
+                       region_name=settings.aws_region or settings.aws_default_region)

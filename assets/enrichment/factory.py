@@ -104,7 +104,7 @@ def enrichment_asset(source: EnrichmentSource) -> dg.AssetsDefinition:
         rows, fetched = refresh(context, source, config, cache, wanted, lambda key: source.lookup(client, wanted[key]))
         if fetched:
             warehouse.replace_table(source.table, pl.from_dicts(list(rows.values()), schema=cache.schema))
-        spent = record_spend(warehouse, context, dict(sorted(client.api.calls.items())), service=client.api.service)
+        spent = record_spend(context, client.api.ledger, service=client.api.service)
         return dg.MaterializeResult(metadata={**report(rows, list(wanted), fetched, client.api), **spent})
 
     return _enrichment

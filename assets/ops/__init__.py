@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from assets.automation import budget_left, spotify_budget_asset
+from assets.ops.api_requests import api_requests
+from assets.ops.budget import budget_left, spotify_budget_asset
 from assets.ops.snapshot import snapshot_after_runs, warehouse_snapshot
 
-defs = dg.Definitions(assets=[warehouse_snapshot, spotify_budget_asset], asset_checks=[budget_left],
+defs = dg.Definitions(assets=[warehouse_snapshot, spotify_budget_asset, api_requests], asset_checks=[budget_left],
                       sensors=[snapshot_after_runs])

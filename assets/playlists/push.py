@@ -38,7 +38,7 @@ from assets.playlists.plan import (
     plan_push,
     split_parts,
 )
-from assets.spend import record_spend, requests_delta
+from assets.spend import record_spend
 from resources.spotify import SpotifyResource
 from resources.spotify_errors import (
     SpotifyError,
@@ -440,16 +440,17 @@ def push_playlists(context: dg.AssetExecutionContext, config: PushConfig, spotif
         yield dg.MaterializeResult(asset_key=SYNC_EVENTS_KEY, metadata={"skipped": "library sync incomplete"})
         yield dg.MaterializeResult(asset_key=MANAGED_KEY, metadata={"skipped": "library sync incomplete"})
         return
-    before = spotify.requests_spent(user)
     wanted = tracklists(warehouse.read(TRACKLISTS, user_id=user))
-    finished = push_user(spotify, warehouse, user, wanted, config, context.run.run_id, context.log.info)
+    clock = spotify.time_source
+    finished = push_user(spotify, warehouse, user, wanted, config, context.run.run_id, context.log.info,
+                         clock=clock.time, sleep=clock.sleep, now=clock.now)
     metadata: dict = {
         "pushed": len(finished),
         "write_requests": sum(e["write_requests"] for e in finished),
         "requests_saved": sum(e["requests_saved"] for e in finished),
         "failed": [e["child_playlist"] for e in finished if e["status"] == events.FAILED],
         "dry_run": config.dry_run,
-        **record_spend(warehouse, context, requests_delta(before, spotify.requests_spent(user))),
+        **record_spend(context, spotify.ledger),
     }
     for event in finished:
         metadata.update(events.event_metadata(event))

@@ -17,7 +17,7 @@ from assets.spotify.catalog import ARTISTS_KEY, TRACKS_KEY
 from assets.tables import TABLE_NAME, keys_by_table
 from assets.playlists.rules import (ALL_FIELDS, DEVMODE_MISSING, Evaluation, RuleFileError, conform, evaluate,
                                     load_rules)
-from resources.settings import Settings
+from resources.rule_file import RuleFile
 from resources.warehouse import SQL_DIR, Warehouse
 
 FEATURES_TABLE = "marts.track_features"
@@ -91,7 +91,7 @@ def evaluate_user(features: pl.DataFrame, rules_file: str | Path, user_id: str, 
 
 
 class TracklistsConfig(dg.Config):
-    rules_file: str | None = Field(None, description="the rule file; default MIXTAPE_RULES (playlists.yaml)")
+    rules_file: str | None = Field(None, description="the rule file; default the rule_file resource's (MIXTAPE_RULES)")
     profile: str = Field("auto", description="auto (from the data), devmode or extended")
     now: str | None = Field(None, description="naive-UTC ISO time the rules are evaluated at; default now")
 
@@ -127,10 +127,10 @@ def track_features(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     metadata={TABLE_NAME: TRACKLISTS_TABLE},
 )
 def child_playlist_tracks(context: dg.AssetExecutionContext, config: TracklistsConfig,
-                          warehouse: Warehouse) -> dg.MaterializeResult:
+                          warehouse: Warehouse, rule_file: RuleFile) -> dg.MaterializeResult:
     """The tracklist of each of the user's child playlists, evaluated from the rule file in one pass."""
     user = context.partition_key
-    rules_file = config.rules_file or Settings.from_env().mixtape_rules
+    rules_file = config.rules_file or rule_file.path
     now = dt.datetime.fromisoformat(config.now) if config.now else dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
         result = evaluate_user(read_features(warehouse, user), rules_file, user, now, config.profile)

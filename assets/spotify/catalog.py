@@ -5,14 +5,14 @@ import polars as pl
 
 from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
-from assets.spend import record_spend, requests_delta
-from assets.spotify.budget import pausable
+from assets.spend import record_spend
 from assets.spotify.library import LIKED_OBJECTS, LIKED_OBJECTS_KEY
 from assets.spotify.parse import artist_detail_row
 from assets.spotify.playlist_items import PLAYLIST_OBJECTS, PLAYLIST_OBJECTS_KEY
 from assets.spotify.state import read_tables, same_rows
-from assets.spotify.sync_plan import OutOfBudget, pages
+from assets.spotify.sync_plan import pages
 from assets.tables import table_spec
+from resources.budget import OutOfBudget, pausable
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 
@@ -86,7 +86,6 @@ def catalog(context: dg.AssetExecutionContext, config: CatalogConfig, warehouse:
     user = context.partition_key
     tables = read_tables(warehouse, user, [LIKED_OBJECTS, PLAYLIST_OBJECTS, "raw.tracks", "raw.albums", "raw.artists"])
     objects = track_objects(tables[LIKED_OBJECTS], tables[PLAYLIST_OBJECTS])
-    before = spotify.requests_spent(user)
     detail_columns = ["artist_id", "genres", "popularity", "followers"]
     details = tables["raw.artists"].filter(pl.col("genres").is_not_null()).select(detail_columns)
     built = {TRACKS_KEY: tracks_of(objects), ALBUMS_KEY: albums_of(objects)}
@@ -102,8 +101,7 @@ def catalog(context: dg.AssetExecutionContext, config: CatalogConfig, warehouse:
             fresh = pl.DataFrame(fetched).select(detail_columns).cast(details.schema)
             artists = artists_of(objects, pl.concat([details, fresh]))
     built[ARTISTS_KEY] = artists
-    spent = requests_delta(before, spotify.requests_spent(user))
-    spend = record_spend(warehouse, context, spent)
+    spend = record_spend(context, spotify.ledger)
     for key, frame in built.items():
         table = _TABLES[key]
         old = tables[table].drop("user_id")

@@ -7,17 +7,18 @@ import dagster as dg
 
 from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
-from assets.spend import record_spend, requests_delta
-from assets.spotify.budget import allowance, pausable
+from assets.spend import record_spend
+from assets.spotify.budget import allowance
 from assets.spotify.parse import item_of, saved_entry, track_object_row
 from assets.spotify.state import (
-    LIKED, Cursor, cursors_of, held_prefix_of, history_of, now_of, read_tables, save_track_objects, sync_table,
+    LIKED, Cursor, cursors_of, held_prefix_of, history_of, read_tables, save_track_objects, sync_table,
     write_cursors, write_held_prefix, write_history,
 )
 from assets.tables import table_spec
 from assets.spotify.sync_plan import (
     DEFAULT_FULL_SYNC_TTL, LikedProgress, Page, held_library, pages, merge_liked, needs_full_resync, sync_liked, sync_progress,
 )
+from resources.budget import pausable
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 
@@ -60,7 +61,7 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
     """Liked songs, read incrementally from the newest until a known entry, and the sync state that
     lets a run cut short by the budget resume where it stopped."""
     user = context.partition_key
-    now = now_of(spotify)
+    now = spotify.time_source.now()
     tables = read_tables(warehouse, user, [sync_table(LIKED), "raw.liked_songs", "raw.liked_songs_held", LIKED_OBJECTS])
     cursors = cursors_of(tables[sync_table(LIKED)])
     cursor = cursors.get((LIKED, "")) or Cursor(LIKED)
@@ -71,18 +72,16 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
     full = not unfinished and needs_full_resync(cursor.last_full_sync_at, now,
                                                 timedelta(days=config.full_sync_ttl_days), config.force_full_sync)
 
-    before = spotify.requests_spent(user)
     objects: list[dict] = []
     result = sync_liked(prefix, old_total, _fetcher(spotify, user, objects),
                         allowance=allowance(context, spotify, warehouse, user), full=full)
     seen = save_track_objects(warehouse, LIKED_OBJECTS, user, objects, now, tables[LIKED_OBJECTS])
     counts = _save(warehouse, user, result, history, cursor, now, spotify.budget_per_day,
                    had_prefix=not tables["raw.liked_songs_held"].is_empty())
-    spent = requests_delta(before, spotify.requests_spent(user))
     context.log.info(f"liked songs of {user}: {cursor.progress}" + (f"; stopped: {result.stopped}" if result.stopped else ""))
     yield dg.MaterializeResult(asset_key=LIKED_SONGS_KEY, metadata={
         **counts,
-        **record_spend(warehouse, context, spent),
+        **record_spend(context, spotify.ledger),
         "mode": result.mode,
         "minimum_requests": run_minimum(result, [] if full else prefix),
         "located_removal_requests": result.probes,

@@ -8,16 +8,17 @@ import polars as pl
 
 from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
-from assets.spend import record_spend, requests_delta
-from assets.spotify.budget import allowance, pausable
+from assets.spend import record_spend
+from assets.spotify.budget import allowance
 from assets.spotify.parse import item_of, playlist_item_row, playlist_listing, track_object_row
 from assets.spotify.playlists import PLAYLISTS_KEY, can_read_any
 from assets.spotify.state import (
-    ITEMS, Cursor, cursors_of, item_cursors, library_progress, now_of, read_tables, same_rows, save_track_objects,
+    ITEMS, Cursor, cursors_of, item_cursors, library_progress, read_tables, same_rows, save_track_objects,
     sync_table, write_cursors,
 )
-from assets.spotify.sync_plan import ItemsRead, OutOfBudget, pages, plan_playlists, sync_progress
+from assets.spotify.sync_plan import ItemsRead, pages, plan_playlists, sync_progress
 from assets.tables import table_spec
+from resources.budget import OutOfBudget, pausable
 from resources.spotify import SpotifyResource
 from resources.spotify_errors import SpotifyForbidden, SpotifyNotFound
 from resources.warehouse import Warehouse
@@ -64,7 +65,7 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
                    spotify: SpotifyResource) -> Iterator[dg.MaterializeResult]:
     """Reads the items of the playlists whose snapshot changed since their last complete read."""
     user = context.partition_key
-    now = now_of(spotify)
+    now = spotify.time_source.now()
     tables = read_tables(warehouse, user, ["raw.playlists", "raw.playlist_items", STAGING, sync_table(ITEMS),
                                            PLAYLIST_OBJECTS])
     listed = tables["raw.playlists"]
@@ -78,14 +79,12 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
     plan = plan_playlists(user, listings, read_snapshots, item_cursors(cursors), can_read_any(spotify),
                           config.force_reread)
 
-    before = spotify.requests_spent(user)
     run = _read_items(spotify, user, plan.reads, tables[STAGING], allowance(context, spotify, warehouse, user))
-    counts = _save_items(warehouse, user, tables, plan, run, now)
+    counts = _save_items(warehouse, user, tables, plan, run)
     sync = _sync_rows(plan, run, cursors, listed, now, spotify.budget_per_day)
     if sync != sorted(cursors.values(), key=lambda c: c.key):
         write_cursors(warehouse, user, ITEMS, sync)
     seen = save_track_objects(warehouse, PLAYLIST_OBJECTS, user, run.objects, now, tables[PLAYLIST_OBJECTS])
-    spent = requests_delta(before, spotify.requests_spent(user))
     if run.partial:
         context.log.info(f"playlist items of {user}: {len(run.partial)} playlists to finish; stopped: {run.stopped}")
     yield dg.MaterializeResult(asset_key=PLAYLIST_ITEMS_KEY, metadata={
@@ -96,7 +95,7 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
         "playlists_restarted": len(plan.restarted),
         "minimum_requests": sum(r.requests for r in plan.reads),
         "library_progress": library_progress(warehouse, user, spotify.budget_per_day, now.date()),
-        **record_spend(warehouse, context, spent),
+        **record_spend(context, spotify.ledger),
         **({"stopped": run.stopped} if run.stopped else {}),
     })
     yield dg.MaterializeResult(asset_key=ITEMS_STAGING_KEY, metadata={

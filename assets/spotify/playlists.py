@@ -7,13 +7,14 @@ import polars as pl
 
 from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
-from assets.spend import record_spend, requests_delta
-from assets.spotify.budget import allowance, pausable
+from assets.spend import record_spend
+from assets.spotify.budget import allowance
 from assets.spotify.library import LIKED_SONGS_KEY
 from assets.spotify.parse import playlist_listing, playlist_row
-from assets.spotify.state import PLAYLISTS, Cursor, now_of, read_tables, sync_table, write_cursors
-from assets.spotify.sync_plan import PAGE, OutOfBudget, pages, unreadable_reason
+from assets.spotify.state import PLAYLISTS, Cursor, read_tables, sync_table, write_cursors
+from assets.spotify.sync_plan import PAGE, pages, unreadable_reason
 from assets.tables import table_spec
+from resources.budget import OutOfBudget, pausable
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 
@@ -43,15 +44,13 @@ def playlists(context: dg.AssetExecutionContext, warehouse: Warehouse,
               spotify: SpotifyResource) -> Iterator[dg.MaterializeResult]:
     """One listing of /me/playlists; which playlists the user can read follows from owner and collaborators."""
     user = context.partition_key
-    now = now_of(spotify)
-    before = spotify.requests_spent(user)
+    now = spotify.time_source.now()
     budget = allowance(context, spotify, warehouse, user)
     try:
         objects = _list_playlists(spotify, user, budget)
     except OutOfBudget as stop:
-        spent = requests_delta(before, spotify.requests_spent(user))
         yield dg.MaterializeResult(asset_key=PLAYLISTS_KEY, metadata={
-            **record_spend(warehouse, context, spent), "stopped": stop.why, "complete": False})
+            **record_spend(context, spotify.ledger), "stopped": stop.why, "complete": False})
         return
     old = read_tables(warehouse, user, ["raw.playlists"])["raw.playlists"]
     any_readable = can_read_any(spotify)
@@ -65,7 +64,6 @@ def playlists(context: dg.AssetExecutionContext, warehouse: Warehouse,
     listing = Cursor(PLAYLISTS, total=len(rows), pages_done=pages(len(rows)), pages_total=pages(len(rows)),
                      complete=True, updated_at=now)
     write_cursors(warehouse, user, PLAYLISTS, [listing])
-    spent = requests_delta(before, spotify.requests_spent(user))
     old_snapshots = dict(zip(old["playlist_id"], old["snapshot_id"]))
     new_snapshots = {r["playlist_id"]: r["snapshot_id"] for r in rows}
     yield dg.MaterializeResult(asset_key=PLAYLISTS_KEY, metadata={
@@ -75,7 +73,7 @@ def playlists(context: dg.AssetExecutionContext, warehouse: Warehouse,
         "changed": sum(1 for p, s in new_snapshots.items() if p in old_snapshots and old_snapshots[p] != s),
         "unreadable": sum(1 for r in rows if not r["readable"]),
         "minimum_requests": max(1, pages(len(rows))),
-        **record_spend(warehouse, context, spent),
+        **record_spend(context, spotify.ledger),
     })
     yield dg.MaterializeResult(asset_key=PLAYLISTS_SYNC_KEY, metadata={"dagster/row_count": 1})
 

@@ -8,9 +8,8 @@ Thin reads and writes between the warehouse and the plain data of `sync_plan`; n
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 
 import polars as pl
 
@@ -20,12 +19,6 @@ from resources.warehouse import Warehouse
 LIKED = "liked_songs"
 ITEMS = "playlist_items"
 PLAYLISTS = "playlists"
-
-
-def now_of(spotify) -> datetime:
-    """Now, as naive UTC, by the Spotify resource's clock (tests move it a day at a time)."""
-    clock = getattr(spotify, "_clock", None) or time.time
-    return datetime.fromtimestamp(clock(), UTC).replace(tzinfo=None)
 
 
 def read_tables(warehouse: Warehouse, user: str, tables: list[str]) -> dict[str, pl.DataFrame]:

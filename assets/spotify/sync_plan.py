@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from resources.budget import OutOfBudget  # the stop is the budget's: a spent allowance ends a read the same way
+
 PAGE = 50
 DEFAULT_FULL_SYNC_TTL = timedelta(days=7)
 
@@ -36,14 +38,6 @@ DEFAULT_FULL_SYNC_TTL = timedelta(days=7)
 def pages(items: int) -> int:
     """Requests needed to read `items` entries in pages of 50."""
     return math.ceil(max(items, 0) / PAGE)
-
-
-class OutOfBudget(Exception):
-    """The run's allowance, mixtape's daily budget or Spotify's quota says: stop for now."""
-
-    def __init__(self, why: str = "request allowance spent", resume_at: datetime | None = None):
-        self.why, self.resume_at = why, resume_at
-        super().__init__(why)
 
 
 class Inconsistent(Exception):
@@ -427,35 +421,6 @@ def run_minimum(liked_pages_needed: int, playlists: int, items_to_read: Iterable
     """The fewest requests for one run: liked pages that hold news (at least the head check), the
     playlist listing and the changed playlists' remaining pages."""
     return max(1, liked_pages_needed) + max(1, pages(playlists)) + sum(pages(n) for n in items_to_read)
-
-
-def fair_shares(budget: int, needs: dict[str, int | None]) -> dict[str, int]:
-    """Split a day's budget so every user progresses: users needing less get what they need, the rest
-    is shared equally (water-filling). `None` means "as much as possible". Needs are estimates, so
-    what is left once every need is met is shared out too: no request of the day goes unused."""
-    shares = {user: 0 for user in needs}
-    open_users = sorted(needs)
-    left = max(budget, 0)
-    while open_users and left > 0:
-        equal = left // len(open_users)
-        small = [u for u in open_users if needs[u] is not None and needs[u] - shares[u] <= equal]
-        if small:
-            for user in small:
-                left -= needs[user] - shares[user]
-                shares[user] = needs[user]
-                open_users.remove(user)
-            continue
-        if equal == 0:
-            for user in open_users[:left]:  # the last few requests go one each, by name
-                shares[user] += 1
-            break
-        for user in open_users:
-            shares[user] += equal
-        left -= equal * len(open_users)
-    if left > 0 and not open_users:
-        for i, user in enumerate(sorted(needs)):
-            shares[user] += left // len(needs) + (1 if i < left % len(needs) else 0)
-    return shares
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from pipelines.commands.run import ALL_STAGES, load_definitions, materialize, plan, refresh_sql_snapshot
     from pipelines.commands.ui import login_demo_user
     from pipelines.home import ensure_dagster_home
+    from pipelines.resources import initialized
     from sandbox.persist import save_state
     from resources.settings import Settings
 
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 if not result.success:
                     return 1
         refresh_sql_snapshot(defs)
-        print(summary(defs.resources["warehouse"], results, sandbox.sandbox.stats()["by_service"].get("spotify", 0), user))
+        print(summary(initialized("warehouse"), results, sandbox.sandbox.stats()["by_service"].get("spotify", 0), user))
         return 0
     finally:
         save_state(sandbox, sandbox_state_file(data_dir))

@@ -21,11 +21,12 @@ import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyOauthError
 
-from resources.ledger import Ledger
+from resources.budget import Ledger
+from resources.clock import REAL_TIME
 from resources.settings import Settings
 from resources.spotify import SCOPES, HeadlessOAuth, app_credentials, counting_session, oauth_error
 from resources.spotify_errors import SpotifyError
-from resources.tokens import check_user_id, token_store_from_env
+from resources.tokens import check_user_id, token_store_from_settings
 
 
 class LoginFailed(Exception):
@@ -114,9 +115,11 @@ def login(settings: Settings, user: str | None = None, open_browser: bool = True
     """Run the flow, store the token under the user id (`user` or the profile's id); return the id."""
     if user is not None:
         check_user_id(user)
-    client_id, client_secret = app_credentials(settings)
+    secret = settings.spotify_client_secret.get_secret_value() if settings.spotify_client_secret else None
+    client_id, client_secret = app_credentials(settings.spotify_client_id, secret)
     redirect_uri = settings.spotify_redirect_uri
-    session = counting_session(Ledger.in_data_dir(settings.data_dir), client_id, user or "", "login", time.time, None)
+    session = counting_session(Ledger.in_data_dir(settings.data_dir), client_id, user or "", lambda: ("login", ""),
+                               REAL_TIME.time, None)
     state = secrets.token_urlsafe(16)
     url = authorize_url(settings.spotify_accounts_base, client_id, redirect_uri, state)
     callback = follow_without_browser(session, url, redirect_uri)
@@ -126,7 +129,7 @@ def login(settings: Settings, user: str | None = None, open_browser: bool = True
 
     cache = MemoryCacheHandler()
     auth = HeadlessOAuth(user=user or "new user", token_url=settings.spotify_accounts_base.rstrip("/") + "/api/token",
-                         clock=time.time, client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
+                         clock=REAL_TIME.time, client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
                          scope=SCOPES, cache_handler=cache, requests_session=session, requests_timeout=10)
     try:
         access_token = auth.get_access_token(code, as_dict=False, check_cache=False)
@@ -136,7 +139,7 @@ def login(settings: Settings, user: str | None = None, open_browser: bool = True
     client.prefix = settings.spotify_api_base.rstrip("/") + "/v1/"
     profile = client.me()
     user_id = check_user_id(user or profile["id"])
-    token_store_from_env(settings.data_dir).put(user_id, cache.get_cached_token())
+    token_store_from_settings(settings).put(user_id, cache.get_cached_token())
     say(f"Logged in as {profile.get('display_name') or profile['id']}; token stored for user '{user_id}'.")
     return user_id
 

@@ -15,9 +15,9 @@ def _settings():
 
 
 def _warehouse():
-    from pipelines.resources import resources_from_env
+    from pipelines.resources import initialized
 
-    return resources_from_env()["warehouse"]
+    return initialized("warehouse")
 
 
 def check(args: argparse.Namespace) -> int:

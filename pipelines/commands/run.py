@@ -3,7 +3,8 @@ Dagster, in process, the same assets the UI would, with the instance of DAGSTER_
 
 Per-user assets run once per user (`--user`, else every user partition, else every stored token);
 shared assets (enrichment) run once. Stages run in order: ingest, enrich, rules, push, marts (the SQL
-marts and the library report); after a run the snapshot `mixtape sql` reads is refreshed.
+marts, the library report and `ops/api_requests`, the request ledger's copy in the warehouse); after a
+run the snapshot `mixtape sql` reads is refreshed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ def stage_selection(stage: str):
     """The assets of one stage, by asset group (the push on its own)."""
     import dagster as dg
 
+    from assets.ops.api_requests import api_requests
     from assets.playlists.push import push_playlists
 
     push = dg.AssetSelection.assets(push_playlists)
@@ -29,7 +31,7 @@ def stage_selection(stage: str):
         "enrich": dg.AssetSelection.groups("enrichment"),
         "rules": dg.AssetSelection.groups("playlists") - push,
         "push": push,
-        "marts": dg.AssetSelection.groups("marts", "report"),
+        "marts": dg.AssetSelection.groups("marts", "report") | dg.AssetSelection.assets(api_requests),
     }[stage]
 
 
@@ -58,7 +60,9 @@ def users_to_run(instance, defs, user: str | None) -> list[str]:
     known = instance.get_dynamic_partitions(spotify_users.name)
     if known:
         return sorted(known)
-    stored = sorted(defs.resources["spotify"].users())
+    from pipelines.resources import initialized
+
+    stored = sorted(initialized("spotify").users())
     if stored:
         instance.add_dynamic_partitions(spotify_users.name, stored)
     return stored
@@ -90,13 +94,14 @@ def materialize(defs, instance, keys: list, partition_key: str | None, dry_run: 
     import dagster as dg
 
     from assets.partitions import USER_TAG
+    from pipelines.resources import resources_from_env
 
     return dg.materialize(
         [*defs.assets, *(defs.asset_checks or [])],
         selection=dg.AssetSelection.assets(*keys),
         partition_key=partition_key,
         instance=instance,
-        resources=defs.resources,
+        resources=resources_from_env(),  # the environment as it is now, not when the definitions loaded
         run_config=run_config(keys, dry_run),
         tags={USER_TAG: partition_key} if partition_key else None,  # one sync per user (dagster.yaml)
         raise_on_error=False,
@@ -127,9 +132,10 @@ def run(args: argparse.Namespace) -> int:
 
 def refresh_sql_snapshot(defs) -> None:
     """`mixtape sql` reads a snapshot taken after runs; in-process runs have no sensor to take it."""
+    from pipelines.resources import initialized
     from resources.snapshot import refresh_snapshot
 
-    refresh_snapshot(defs.resources["warehouse"])
+    refresh_snapshot(initialized("warehouse"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -43,9 +43,9 @@ def query_frame(con, query: str):
 
 
 def _warehouse():
-    from pipelines.resources import resources_from_env
+    from pipelines.resources import initialized
 
-    return resources_from_env()["warehouse"]
+    return initialized("warehouse")
 
 
 def shell(fmt: str, stdin=None, stdout=None) -> int:

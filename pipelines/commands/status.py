@@ -4,11 +4,9 @@ how far the library sync got, and the Spotify requests left today. Sends no Spot
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from resources.ledger import utc_naive
 
 
 @dataclass(frozen=True)
@@ -65,8 +63,7 @@ def _one(warehouse, sql: str, user: str):
     return warehouse.query(sql, [user]).row(0)
 
 
-def read_user(warehouse, ledger, client_id: str, user: str, has_token: bool, now: float,
-              progress: dict[str, str]) -> UserStatus:
+def read_user(warehouse, budget, user: str, has_token: bool, progress: dict[str, str]) -> UserStatus:
     liked, ever, seen = _one(warehouse, "select count(*) filter (where unliked_at is null), count(*), max(last_seen_at) "
                                         "from raw.liked_songs where user_id = ?", user)
     playlists, readable, fetched = _one(warehouse, "select count(*), count(*) filter (where readable), max(fetched_at) "
@@ -76,7 +73,7 @@ def read_user(warehouse, ledger, client_id: str, user: str, has_token: bool, now
         "select child_playlist, status, coalesce(completed_at, started_at), adds, removes, moves from ops.sync_events "
         "where user_id = ? order by started_at desc limit 5", [user]).rows()
     return UserStatus(user, has_token, liked, ever, seen, playlists, readable, items, fetched, pushes,
-                      ledger.spent_today(client_id, now, user), progress)
+                      budget.spent_today(user), progress)
 
 
 def sync_progress(warehouse, user: str) -> dict[str, str]:
@@ -91,29 +88,23 @@ def sync_progress(warehouse, user: str) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assets.automation import LIBRARY_TTL, budget_of
-    from resources.settings import Settings
-    from resources.spotify import SpotifyResource
-    from resources.warehouse import Warehouse
+    from assets.automation import LIBRARY_TTL
+    from pipelines.resources import initialized
 
-    settings = Settings.from_env()
-    spotify = SpotifyResource()
-    warehouse = Warehouse(storage=settings.mixtape_storage, data_dir=settings.mixtape_data_dir)
+    spotify, warehouse = initialized("spotify"), initialized("warehouse")
     with_tokens = set(spotify.users())
     known = set(warehouse.query("select distinct user_id from raw.liked_songs union "
                                 "select distinct user_id from raw.playlists")["user_id"].to_list())
     users = [args.user] if args.user else sorted(with_tokens | known)
-    now = time.time()
-    budget = budget_of(spotify)
+    budget = spotify.budget.state()
     print(f"warehouse: {warehouse.database_path if warehouse.is_duckdb else warehouse.storage}")
     print(f"Spotify budget ({spotify.app_client_id}): {budget.summary()}; {budget.spent} spent today")
     if not users:
         print("no users yet: run `mixtape login`")
     for user in users:
-        status = read_user(warehouse, spotify.ledger, spotify.app_client_id, user, user in with_tokens, now,
-                           sync_progress(warehouse, user))
+        status = read_user(warehouse, spotify.budget, user, user in with_tokens, sync_progress(warehouse, user))
         print()
-        print("\n".join(render_user(status, utc_naive(now), LIBRARY_TTL)))
+        print("\n".join(render_user(status, spotify.time_source.now(), LIBRARY_TTL)))
     return 0
 
 

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 import requests
 
-from assets.automation import budget_left, spotify_budget_asset
+from assets.ops.budget import budget_left, spotify_budget_asset
 from assets.partitions import spotify_users
 from assets.spotify import SPOTIFY_ASSETS, SPOTIFY_CHECKS
 from pipelines.commands.login import login
@@ -18,8 +18,9 @@ from pipelines.sensors import SENSORS
 from sandbox import RunningSandbox, start_sandbox
 from sandbox.generator import generate_library
 from resources.settings import Settings
+from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
-from tests.clocked import CLOCK, ClockedSpotify
+from tests.clocked import MovableClock, movable_clock
 
 HOUR = 3600.0
 
@@ -49,17 +50,13 @@ class World:
     warehouse: Warehouse
     data_dir: str
     instance: dg.DagsterInstance
+    clock: MovableClock
     budget_per_day: int | None = None
 
-    def spotify(self) -> ClockedSpotify:
-        return ClockedSpotify(api_base=self.sandbox.url, accounts_base=self.sandbox.url, data_dir=self.data_dir,
-                              budget_per_day=self.budget_per_day, backoff_s=0.01)
-
-    def live_spotify(self) -> ClockedSpotify:
-        """A resource to call directly (outside Dagster), on the test clock."""
-        spotify = self.spotify()
-        spotify._clock = CLOCK
-        return spotify
+    def spotify(self) -> SpotifyResource:
+        """The Spotify resource on the sandbox and the test clock (to pass to Dagster or call directly)."""
+        return SpotifyResource(api_base=self.sandbox.url, accounts_base=self.sandbox.url, data_dir=self.data_dir,
+                               clock=self.clock, budget_per_day=self.budget_per_day, backoff_s=0.01)
 
     def resources(self) -> dict:
         return {"spotify": self.spotify(), "warehouse": self.warehouse}
@@ -76,9 +73,9 @@ class World:
 
     def tick(self, sensor: dg.SensorDefinition, cursor: str | None = None) -> "Tick":
         """One evaluation of a sensor (the daemon would then apply its partition requests and runs)."""
-        context = dg.build_sensor_context(instance=self.instance, cursor=cursor, definitions=self.defs(),
-                                          resources=self.resources())
-        return Tick.of(sensor(context), cursor)
+        with dg.build_sensor_context(instance=self.instance, cursor=cursor, definitions=self.defs(),
+                                     resources=self.resources()) as context:  # the clock is a nested resource
+            return Tick.of(sensor(context), cursor)
 
     def execute(self, run_request: dg.RunRequest) -> dg.ExecuteInProcessResult:
         """The run a run request asks for, in process."""
@@ -92,8 +89,7 @@ class World:
         assert self.execute(dg.RunRequest(partition_key=user)).success
 
     def advance(self, seconds: float) -> None:
-        CLOCK.offset += seconds
-        requests.post(f"{self.sandbox.url}/_sandbox/clock", json={"advance_s": seconds}, timeout=5).raise_for_status()
+        self.clock.advance(seconds)  # the sandbox's clock with it
 
     def sandbox_library(self) -> dict:
         return requests.get(f"{self.sandbox.url}/_sandbox/library", timeout=30).json()
@@ -105,7 +101,6 @@ class World:
 
 @pytest.fixture
 def world(tmp_path, monkeypatch):
-    CLOCK.offset = 0.0
     library = generate_library(seed=11, users=["alice", "bob"], liked=80, playlists=3, big_playlist=40)
     running = start_sandbox(library)
     data_dir = str(tmp_path / "data")
@@ -116,5 +111,6 @@ def world(tmp_path, monkeypatch):
     monkeypatch.setenv("MIXTAPE_DATA_DIR", data_dir)
     monkeypatch.chdir(tmp_path)
     with dg.instance_for_test() as instance:
-        yield World(running, Warehouse(storage="duckdb", data_dir=data_dir), data_dir, instance)
+        yield World(running, Warehouse(storage="duckdb", data_dir=data_dir), data_dir, instance,
+                    movable_clock(running.url, waits=True))
     running.stop()

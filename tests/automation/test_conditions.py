@@ -19,12 +19,11 @@ from assets.automation import (
     EAGER,
     PUSH_WHEN_CHANGED,
     REFRESH_WHEN_STALE,
-    BudgetState,
-    budget_check_evaluation,
-    spotify_budget_asset,
     ttl_policy,
 )
+from assets.ops.budget import budget_check_evaluation, spotify_budget_asset
 from assets.partitions import spotify_users
+from resources.budget import BudgetState
 
 T0 = datetime(2026, 5, 1, 12, 0)
 

@@ -4,19 +4,19 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from assets.automation import BudgetState, ttl_policy
+from assets.automation import ttl_policy
 from pipelines.sensors import (
     CHANGE_CHECK_SHARE,
     CHECK_COST,
     MIN_CHECK_INTERVAL_S,
     LikedHead,
-    affordable,
     changed_playlists,
     check_interval_s,
     due_for_check,
     liked_changed,
     stale_users,
 )
+from resources.budget import BudgetState, affordable
 
 T0 = datetime(2026, 5, 1, 10, 0, 0)
 HOUR = 3600.0

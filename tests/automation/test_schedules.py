@@ -12,9 +12,9 @@ SUNDAY_3AM = datetime(2026, 11, 22, 3, 0)
 
 
 def evaluate(world):
-    context = dg.build_schedule_context(instance=world.instance, scheduled_execution_time=SUNDAY_3AM,
-                                        resources=world.resources())
-    return full_liked_songs_resync(context)
+    with dg.build_schedule_context(instance=world.instance, scheduled_execution_time=SUNDAY_3AM,
+                                   resources=world.resources()) as context:  # the clock is a nested resource
+        return full_liked_songs_resync(context)
 
 
 def test_the_full_resync_rereads_every_users_liked_songs(world):
@@ -36,8 +36,8 @@ def test_the_full_resync_waits_while_the_budget_is_spent(world):
     world.budget_per_day = 30
     world.login("alice")
     world.sync("alice")
-    spotify = world.live_spotify()
-    while spotify.remaining_today():
+    spotify = world.spotify()
+    while spotify.budget.remaining_today():
         spotify.me("alice")
     skipped = evaluate(world)
     assert isinstance(skipped, dg.SkipReason) and "budget spent" in skipped.skip_message

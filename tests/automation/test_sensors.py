@@ -69,7 +69,7 @@ def test_a_playlist_edit_triggers_exactly_that_users_playlist_refresh(world):
     library = world.sandbox_library()
     mine = next(p for p in library["playlists"] if p["owner"] == "bob" and not p["collaborators"])
     track = library["tracks"][0]["id"]
-    spotify = world.live_spotify()
+    spotify = world.spotify()
     spotify.add_items("bob", mine["id"], [f"spotify:track:{track}"])
     before = world.stats()
 
@@ -93,8 +93,8 @@ def test_a_spent_budget_defers_every_sensor(world):
     for user in ("alice", "bob"):
         world.login(user)
     world.sync("alice")
-    spotify = world.live_spotify()
-    while spotify.remaining_today():
+    spotify = world.spotify()
+    while spotify.budget.remaining_today():
         spotify.me("alice")  # spend what is left of today's budget
 
     ttl = world.tick(stale_spotify_users)
@@ -124,7 +124,7 @@ def test_a_quota_cooldown_stops_all_spotify_work_until_it_ends(world):
     world.login("alice")
     world.sync("alice")
     world.advance(25 * HOUR)  # alice is stale now
-    quota_exceeded(world, world.live_spotify(), hours=10)
+    quota_exceeded(world, world.spotify(), hours=10)
 
     for sensor in (stale_spotify_users, spotify_changes):
         result = world.tick(sensor)

@@ -40,5 +40,5 @@ def test_status_of_a_synced_user_against_the_sandbox(world, capsys):
     pages = -(-liked // 50)
     assert f"sync liked_songs: {pages} of {pages} pages fetched, complete" in out
     assert "Spotify requests left today" in out
-    spent = world.spotify().ledger.spent_today("mixtape-sandbox", world.live_spotify()._clock(), "alice")
+    spent = world.spotify().budget.spent_today("alice")
     assert spent > 0 and f"requests today  {spent}" in out

@@ -96,9 +96,10 @@ def enrich_resources(running, warehouse: Warehouse, **overrides) -> dict:
     urls = running.base_urls
     return {
         "warehouse": warehouse,
-        "deezer": with_timing(DeezerResource(base_url=urls["DEEZER_API_BASE"], **overrides), timing),
-        "lastfm": with_timing(LastfmResource(base_url=urls["LASTFM_API_BASE"], **overrides), timing),
-        "musicbrainz": with_timing(MusicbrainzResource(base_url=urls["MUSICBRAINZ_API_BASE"], **overrides), timing),
+        "deezer": with_timing(DeezerResource(base_url=urls["DEEZER_API_BASE"], data_dir=warehouse.data_dir, **overrides), timing),
+        "lastfm": with_timing(LastfmResource(base_url=urls["LASTFM_API_BASE"], data_dir=warehouse.data_dir, **overrides), timing),
+        "musicbrainz": with_timing(MusicbrainzResource(base_url=urls["MUSICBRAINZ_API_BASE"], data_dir=warehouse.data_dir,
+                                                       **overrides), timing),
     }
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from assets.ops.api_requests import api_requests
 from resources.deezer import DeezerResource
 from resources.http import with_timing
 from sandbox import start_sandbox
@@ -28,6 +29,7 @@ def cached_rows(warehouse, table: str) -> list[tuple]:
 
 
 def endpoint_requests(warehouse, service: str) -> dict[str, int]:
+    api_requests(warehouse)  # the request ledger copied into ops.api_requests
     frame = warehouse.query("select endpoint, sum(requests)::int as n from api_requests where service = ? group by all", [service])
     return dict(frame.rows())
 
@@ -45,6 +47,7 @@ def test_first_run_asks_each_distinct_key_once(sandbox, warehouse):
     lookups = warehouse.query("select lookup_key from musicbrainz_recordings order by 1")["lookup_key"].to_list()
     assert lookups == ["nobody known|home demo", "nobody known|lost song"]
     assert stats["violations"] == {}
+    api_requests(warehouse)
     recorded = dict(warehouse.query("select service, sum(requests)::int from api_requests group by all").rows())
     assert recorded == {s: n for s, n in stats["by_service"].items() if n}
     deezer = metadata(result, "deezer_tracks")
@@ -135,7 +138,8 @@ def test_moving_past_a_ttl_refetches_exactly_the_expired_rows(sandbox, warehouse
 
 def test_one_service_down_does_not_fail_the_others(sandbox, warehouse):
     resources = enrich_resources(sandbox, warehouse)
-    resources["deezer"] = with_timing(DeezerResource(base_url="http://127.0.0.1:9/deezer", timeout_s=2), sandbox_timing(sandbox))
+    resources["deezer"] = with_timing(DeezerResource(base_url="http://127.0.0.1:9/deezer", timeout_s=2,
+                                                     data_dir=warehouse.data_dir), sandbox_timing(sandbox))
 
     result = materialize(sandbox, warehouse, resources=resources)
 

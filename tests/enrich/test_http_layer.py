@@ -10,6 +10,12 @@ from sandbox import start_sandbox
 from tests.enrich.sandbox_library import library, sandbox_timing
 
 
+@pytest.fixture(autouse=True)
+def in_a_temporary_directory(tmp_path, monkeypatch):
+    """The clients count their requests in the ledger under `data/`: here, not in the project."""
+    monkeypatch.chdir(tmp_path)
+
+
 class FakeClock:
     def __init__(self):
         self.now, self.sleeps = 1000.0, []

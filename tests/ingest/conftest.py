@@ -16,8 +16,9 @@ from sandbox import RunningSandbox, start_sandbox
 from sandbox.generator import generate_library
 from sandbox.library import Library
 from resources.settings import Settings
+from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
-from tests.clocked import CLOCK, ClockedSpotify
+from tests.clocked import MovableClock, movable_clock
 
 DAY = 86400.0
 
@@ -34,13 +35,14 @@ class Ingest:
     sandbox: RunningSandbox
     warehouse: Warehouse
     data_dir: str
+    clock: MovableClock
     budget_per_day: int | None = None
     user: str = "alice"
     instance: dg.DagsterInstance = field(default_factory=dg.DagsterInstance.ephemeral)
 
     def resources(self) -> dict:
-        spotify = ClockedSpotify(api_base=self.sandbox.url, accounts_base=self.sandbox.url, data_dir=self.data_dir,
-                                 budget_per_day=self.budget_per_day, backoff_s=0.01)
+        spotify = SpotifyResource(api_base=self.sandbox.url, accounts_base=self.sandbox.url, data_dir=self.data_dir,
+                                  clock=self.clock, budget_per_day=self.budget_per_day, backoff_s=0.01)
         return {"warehouse": self.warehouse, "spotify": spotify}
 
     def run(self, run_config: dict | None = None, user: str | None = None) -> dg.ExecuteInProcessResult:
@@ -69,8 +71,7 @@ class Ingest:
         requests.post(f"{self.sandbox.url}/_sandbox/library", json=library, timeout=30).raise_for_status()
 
     def next_day(self) -> None:
-        CLOCK.offset += DAY
-        requests.post(f"{self.sandbox.url}/_sandbox/clock", json={"advance_s": DAY}, timeout=5).raise_for_status()
+        self.clock.advance(DAY)  # the sandbox's clock with it
 
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
         return self.warehouse.query(query, params).rows()
@@ -97,7 +98,6 @@ def storage(request, tmp_path) -> Warehouse:
 
 def start(library: Library, tmp_path, monkeypatch, warehouse: Warehouse, **sandbox_options) -> Ingest:
     """A sandbox serving `library`, alice logged in (token in the data dir), counters at zero."""
-    CLOCK.offset = 0.0
     running = start_sandbox(library, **sandbox_options)
     data_dir = str(tmp_path / "data")
     for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE", "DAGSTER_HOME", "SPOTIFY_REDIRECT_URI"):
@@ -107,7 +107,8 @@ def start(library: Library, tmp_path, monkeypatch, warehouse: Warehouse, **sandb
     monkeypatch.setenv("MIXTAPE_DATA_DIR", data_dir)
     monkeypatch.chdir(tmp_path)
     login(Settings.from_env(), "alice", open_browser=False, timeout_s=5, say=lambda *_: None)
-    ingest = Ingest(running, warehouse, data_dir, budget_per_day=sandbox_options.get("quota_per_day"))
+    ingest = Ingest(running, warehouse, data_dir, movable_clock(running.url, waits=True),
+                    budget_per_day=sandbox_options.get("quota_per_day"))
     ingest.reset()
     return ingest
 

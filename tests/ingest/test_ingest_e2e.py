@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assets.ops.api_requests import api_requests
 from assets.spotify import library_complete
 from tests.ingest.conftest import expected_cold_requests, pages
 
@@ -22,7 +23,9 @@ def test_cold_sync_costs_exactly_the_minimum_and_fills_every_table(ingest):
     # metadata: requests by endpoint and the minimum
     meta = result.asset_materializations_for_node("liked_songs")[0].metadata
     assert meta["spotify_requests"].value == pages(len(sandbox_liked)) == meta["minimum_requests"].value
-    assert ingest.sql("select sum(requests) from api_requests where user_id = 'alice'")[0][0] == ingest.spent()
+    api_requests(ingest.warehouse)  # the request ledger copied into ops.api_requests
+    assert ingest.sql("select sum(requests) from api_requests where user_id = 'alice' and run_id = ?",
+                      [result.run_id])[0][0] == ingest.spent()
 
 
 def test_warm_sync_with_no_change_costs_two_requests_and_changes_nothing(ingest):

@@ -7,9 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assets.spotify.sync_plan import (
-    PAGE, ItemsCursor, LikedRow, OutOfBudget, Page, PlaylistListing, Saved, cold_sync_minimum, fair_shares,
-    held_library, merge_liked, needs_full_resync, pages, plan_playlists, sync_liked, sync_progress,
+    PAGE, ItemsCursor, LikedRow, Page, PlaylistListing, Saved, cold_sync_minimum, held_library, merge_liked,
+    needs_full_resync, pages, plan_playlists, sync_liked, sync_progress,
 )
+from resources.budget import OutOfBudget, fair_shares
 
 T0 = datetime(2026, 1, 1)
 

@@ -10,7 +10,8 @@ from assets.playlists.push import PushConfig, push_user, utcnow
 from sandbox import start_sandbox
 from sandbox.library import Album, Artist, Library, Playlist, PlaylistItem, Track, User
 from resources.warehouse import Warehouse
-from tests.resource.conftest import MovableClock, make_resource, run_login
+from tests.clocked import MovableClock, movable_clock
+from tests.resource.conftest import make_resource, run_login
 
 TRACKS = 400
 
@@ -54,7 +55,7 @@ def env(sandbox, tmp_path, monkeypatch):
 
 @pytest.fixture
 def clock(sandbox) -> MovableClock:
-    return MovableClock(sandbox)
+    return movable_clock(sandbox.url)
 
 
 @pytest.fixture

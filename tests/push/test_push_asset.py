@@ -4,6 +4,7 @@ a dry run from run config, then the real push with its metadata and api_requests
 import dagster as dg
 import polars as pl
 
+from assets.ops.api_requests import api_requests
 from assets.playlists import sync_events as events
 from assets.playlists.push import MANAGED, TRACKLISTS, push_playlists
 from assets.spotify import SPOTIFY_ASSETS
@@ -63,6 +64,7 @@ def test_dry_run_then_push_through_dagster(spotify, warehouse, remote):
 
     (playlist_id,) = warehouse.read(MANAGED, user_id="alice")["playlist_id"].to_list()
     assert remote.uris(playlist_id) == target
+    api_requests(warehouse)  # the request ledger copied into ops.api_requests
     spent = warehouse.read("ops.api_requests", user_id="alice").filter(pl.col("asset") == "push_playlists")
     assert spent["requests"].sum() == sum(remote.stats().values())
     statuses = sorted(e["status"] for e in events.from_frame(warehouse.read(events.TABLE, user_id="alice")))

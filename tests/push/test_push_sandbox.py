@@ -146,12 +146,14 @@ def test_dry_run_stores_the_plan_and_writes_nothing(push, warehouse, remote, clo
 
 
 KILLED_PUSH = """
-import json, sys
+import json, os, sys
 from assets.playlists.push import PushConfig, push_user
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 wanted = json.loads(sys.argv[1])
-push_user(SpotifyResource(run_id="killed"), Warehouse(data_dir=sys.argv[2]), "alice", wanted, PushConfig(), run_id="killed")
+spotify = SpotifyResource(api_base=os.environ["SPOTIFY_API_BASE"], accounts_base=os.environ["SPOTIFY_ACCOUNTS_BASE"],
+                          data_dir=sys.argv[2], run_id="killed")
+push_user(spotify, Warehouse(data_dir=sys.argv[2]), "alice", wanted, PushConfig(), run_id="killed")
 """
 
 

@@ -4,8 +4,8 @@ the environment `mixtape login` reads, and a resource wired to all of them."""
 from __future__ import annotations
 
 import argparse
+import os
 import threading
-import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -15,6 +15,7 @@ import requests
 from sandbox import RunningSandbox, start_sandbox
 from sandbox.library import Album, Artist, Library, Liked, Playlist, PlaylistItem, Track, User
 from resources.spotify import SpotifyResource
+from tests.clocked import MovableClock, movable_clock
 
 
 def make_library(profile: str = "devmode", liked: int = 120) -> Library:
@@ -35,26 +36,6 @@ def make_library(profile: str = "devmode", liked: int = 120) -> Library:
                      items=[PlaylistItem(track_id="tr1", added_at="2024-02-01T00:00:00Z", added_by="bob")]),
         ],
     )
-
-
-class MovableClock:
-    """Wall time plus an offset shared with the sandbox's clock; `sleep` moves both instead of waiting."""
-
-    def __init__(self, sandbox: RunningSandbox):
-        self.sandbox = sandbox
-        self.offset = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-        requests.post(f"{self.sandbox.url}/_sandbox/clock", json={"advance_s": seconds}, timeout=5).raise_for_status()
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.advance(seconds)
 
 
 @pytest.fixture
@@ -80,7 +61,8 @@ def sandbox(library):
 
 @pytest.fixture
 def clock(sandbox) -> MovableClock:
-    return MovableClock(sandbox)
+    """Moved together with the sandbox's clock; sleeping moves both instead of waiting."""
+    return movable_clock(sandbox.url)
 
 
 @pytest.fixture
@@ -118,11 +100,10 @@ def logged_in(env, sandbox) -> str:
 
 
 def make_resource(env_dir, clock: MovableClock, **config) -> SpotifyResource:
-    """A resource on the sandbox (from the environment), with the movable clock and a sleep that does not wait."""
-    resource = SpotifyResource(backoff_s=0.5, run_id="test-run", **config)
-    resource._clock = clock
-    resource._sleep = clock.sleep
-    return resource
+    """A resource on the sandbox the environment names, in the data dir, on the movable clock."""
+    return SpotifyResource(**{"api_base": os.environ["SPOTIFY_API_BASE"], "accounts_base": os.environ["SPOTIFY_ACCOUNTS_BASE"],
+                              "data_dir": os.environ["MIXTAPE_DATA_DIR"], "clock": clock, "backoff_s": 0.5,
+                              "run_id": "test-run", **config})
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 import requests
 
-from resources.ledger import utc_naive
+from resources.budget import utc_naive
 from resources.spotify_errors import (
     SpotifyQuotaExceeded,
     SpotifyRateLimited,
     SpotifyUnavailable,
     SpotifyWriteUncertain,
 )
+from tests.clocked import movable_clock
 from tests.resource.conftest import make_library, make_resource, run_login, stats, sandbox_running
 
 LIKED = "GET /v1/me/tracks"
@@ -77,7 +78,7 @@ def test_the_sandbox_quota_resumes_at_utc_midnight(env, library, monkeypatch, cl
         monkeypatch.setenv("SPOTIFY_API_BASE", tight.url)
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", tight.url)
         assert run_login() == 0  # spends one (GET /v1/me)
-        clock.sandbox = tight
+        clock = movable_clock(tight.url)
         spotify = make_resource(env, clock, budget_per_day=None)
         spotify.saved_tracks_page("alice", 0)
         spotify.saved_tracks_page("alice", 50)
@@ -175,7 +176,7 @@ def test_the_sandbox_rate_limit_is_waited_out_without_violations(env, monkeypatc
         monkeypatch.setenv("SPOTIFY_API_BASE", limited.url)
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", limited.url)
         assert run_login() == 0
-        clock.sandbox = limited
+        clock = movable_clock(limited.url)
         spotify = make_resource(env, clock)
 
         pages = list(spotify.pages("alice", spotify.saved_tracks_page("alice", 0)))

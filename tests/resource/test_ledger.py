@@ -1,14 +1,19 @@
-"""The request ledger: equal to the sandbox's own counts, a daily budget, shared across processes."""
+"""The request ledger: equal to the sandbox's own counts, a daily budget, shared across processes, the
+one count `ops.api_requests` copies."""
 
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import polars as pl
 import pytest
 import requests
 
-from resources.ledger import Ledger, counts_to_quota, endpoint_of, next_utc_midnight, utc_day, utc_naive
+from assets.ops.api_requests import api_requests
+from resources.budget import Ledger, counts_to_quota, endpoint_of, next_utc_midnight, utc_day, utc_naive
+from resources.warehouse import Warehouse
 from resources.spotify_errors import SpotifyBudgetSpent, SpotifyWriteUncertain
 from tests.resource.conftest import make_resource, stats
 
@@ -34,7 +39,7 @@ def test_ledger_counts_equal_the_sandbox_stats_for_a_whole_run(spotify, sandbox,
     assert ledger_counts == stats(sandbox)
     assert ledger_counts["GET /v1/me/tracks"] == 4 and ledger_counts["POST /api/token"] == 2
     assert spotify.requests_spent() == spotify.ledger.counts(run_id="test-run")
-    assert sum(r["requests"] for r in spotify.ledger.rows(run_id="login")) == 3
+    assert sum(spotify.ledger.counts(run_id="login").values()) == 3
 
 
 def test_the_daily_budget_stops_before_sending_and_resets_at_utc_midnight(env, clock, sandbox, logged_in):
@@ -43,7 +48,7 @@ def test_the_daily_budget_stops_before_sending_and_resets_at_utc_midnight(env, c
     spotify.saved_tracks_page("alice", 50)
     clock.advance(3700)
     spotify.saved_tracks_page("alice", 100)  # a token refresh on the way: recorded, but free
-    assert spotify.remaining_today() == 0
+    assert spotify.budget.remaining_today() == 0
 
     with pytest.raises(SpotifyBudgetSpent) as caught:
         spotify.me("alice")
@@ -51,7 +56,7 @@ def test_the_daily_budget_stops_before_sending_and_resets_at_utc_midnight(env, c
     assert caught.value.resume_at == utc_naive(next_utc_midnight(clock()))
     assert stats(sandbox)["GET /v1/me"] == 1 and stats(sandbox)["POST /api/token"] == 2
     clock.advance(next_utc_midnight(clock()) - clock() + 1)
-    assert spotify.remaining_today() == 4
+    assert spotify.budget.remaining_today() == 4
     assert spotify.me("alice")["id"] == "alice"
 
 
@@ -112,3 +117,69 @@ def test_cooldowns_expire_with_the_clock(tmp_path):
     assert ledger.cooldown("app", 1000.0) is None
     assert ledger.cooldown("other", 999.0) is None
     assert (utc_naive(next_utc_midnight(1000.0)) - datetime(1970, 1, 2)) == timedelta(0)
+
+
+def test_enrichment_services_are_counted_without_a_quota(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    for _ in range(3):
+        ledger.reserve(client_id="", user="", endpoint="GET /track/isrc:{isrc}", run_id="r", now=10.0,
+                       budget_per_day=None, service="deezer", asset="enrichment/deezer_tracks")
+    ledger.reserve(client_id="app", user="u", endpoint="GET /v1/me", run_id="r", now=10.0, budget_per_day=1)
+
+    assert ledger.counts(service="deezer", asset="enrichment/deezer_tracks") == {"GET /track/isrc:{isrc}": 3}
+    assert ledger.spent_today("app", 10.0) == 1 and ledger.spent_today("", 10.0) == 0
+
+
+OLD_LEDGER = """
+CREATE TABLE requests (
+    client_id TEXT NOT NULL, user_id TEXT NOT NULL, service TEXT NOT NULL, endpoint TEXT NOT NULL,
+    run_id TEXT NOT NULL, day TEXT NOT NULL, quota INTEGER NOT NULL, requests INTEGER NOT NULL,
+    PRIMARY KEY (client_id, user_id, service, endpoint, run_id, day));
+CREATE INDEX requests_by_day ON requests (client_id, day);
+INSERT INTO requests VALUES ('app', 'alice', 'spotify', 'GET /v1/me/tracks', 'run-1', '2026-03-01', 1, 7);
+INSERT INTO requests VALUES ('app', '', 'spotify', 'GET /v1/me', 'login', '2026-03-01', 1, 1);
+"""
+
+
+def test_a_ledger_from_before_assets_were_recorded_keeps_its_counts(tmp_path):
+    path = tmp_path / "state" / "ledger.sqlite"
+    path.parent.mkdir()
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_LEDGER)
+
+    ledger = Ledger(path)
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC).timestamp()
+    assert ledger.spent_today("app", now) == 8 and ledger.spent_today("app", now, "alice") == 7
+    assert ledger.totals() == []  # their requests are already in ops.api_requests
+    ledger.reserve(client_id="app", user="alice", endpoint="GET /v1/me/tracks", run_id="run-2", now=now,
+                   budget_per_day=None, asset="spotify/liked_songs")
+    assert ledger.counts(run_id="run-2", asset="spotify/liked_songs") == {"GET /v1/me/tracks": 1}
+    assert Ledger(path).spent_today("app", now) == 9  # opened again: nothing migrated twice
+
+
+def test_ops_api_requests_copies_the_ledger_once_and_keeps_older_rows(tmp_path):
+    warehouse = Warehouse(data_dir=str(tmp_path))
+    before = pl.DataFrame({"service": ["spotify"], "endpoint": ["GET /v1/me"], "user_id": ["alice"], "run_id": ["old"],
+                           "asset": ["raw/liked_songs"], "requests": [4], "recorded_at": [datetime(2026, 1, 1)]})
+    warehouse.append("ops.api_requests", before)
+    ledger = Ledger.in_data_dir(tmp_path)
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC).timestamp()
+
+    def spend(n: int, asset: str = "spotify/liked_songs", service: str = "spotify", user: str = "alice") -> None:
+        for _ in range(n):
+            ledger.reserve(client_id="app", user=user, endpoint="GET /v1/me/tracks", run_id="r1", now=now,
+                           budget_per_day=None, asset=asset, service=service)
+
+    def table() -> dict:
+        rows = warehouse.query("select run_id, coalesce(asset, '-'), coalesce(user_id, '-'), sum(requests)::int "
+                               "from ops.api_requests group by all order by all").rows()
+        return {row[:3]: row[3] for row in rows}
+
+    spend(3)
+    spend(2, asset="", user="")  # outside any asset (a sensor)
+    assert api_requests(warehouse).metadata["requests_added"] == 5
+    assert api_requests(warehouse).metadata["rows_added"] == 0  # nothing new: nothing copied twice
+    spend(4)  # the run went on after the copy
+    assert api_requests(warehouse).metadata["requests_added"] == 4
+    assert table() == {("old", "raw/liked_songs", "alice"): 4, ("r1", "spotify/liked_songs", "alice"): 7,
+                       ("r1", "-", "-"): 2}

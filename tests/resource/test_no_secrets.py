@@ -11,7 +11,8 @@ import requests
 
 from resources.spotify import _RedactSecrets
 from resources.spotify_errors import SpotifyAuthRevoked, SpotifyWriteUncertain
-from tests.resource.conftest import MovableClock, make_resource, run_login, sandbox_running
+from tests.clocked import movable_clock
+from tests.resource.conftest import make_resource, run_login, sandbox_running
 
 CLIENT_ID, CLIENT_SECRET = "app-7f3e", "s3cr3t-d0nt-l0g-m3"
 
@@ -28,10 +29,10 @@ def test_a_full_login_fetch_and_failure_run_leaks_nothing(env, library, monkeypa
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", sandbox.url)
         monkeypatch.setenv("SPOTIFY_CLIENT_ID", CLIENT_ID)
         monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", CLIENT_SECRET)
-        clock = MovableClock(sandbox)
+        clock = movable_clock(sandbox.url)
 
         assert run_login() == 0
-        spotify = make_resource(env, clock)
+        spotify = make_resource(env, clock, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
         for _ in spotify.pages("alice", spotify.saved_tracks_page("alice", 0)):
             pass
         clock.advance(3700)

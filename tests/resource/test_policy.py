@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from email.utils import format_datetime
+import time
 from datetime import UTC, datetime
+from email.utils import format_datetime
 
 import dagster as dg
 import pytest
 
 from resources.spotify import Failure, SpotifyResource, decide, retry_after_seconds
+from tests.resource.conftest import make_resource
 
 POLICY = dict(max_attempts=4, refreshed=False, backoff_s=0.5, max_backoff_s=30.0, max_retry_after_s=60.0)
 
@@ -63,16 +65,19 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None
 
 
-def test_the_resource_in_a_dagster_run_counts_under_the_run_id(logged_in, env, clock, sandbox):
+def test_the_resource_in_a_dagster_run_counts_under_the_run_and_asset_on_the_given_clock(logged_in, env, clock, sandbox):
     @dg.asset
     def profile(spotify: SpotifyResource) -> dg.MaterializeResult:
-        spotify._clock = clock
         me = spotify.me("alice")
-        return dg.MaterializeResult(metadata={"id": me["id"], "requests": sum(spotify.requests_spent().values())})
+        return dg.MaterializeResult(metadata={"id": me["id"], "requests": sum(spotify.requests_spent().values()),
+                                              "now": spotify.time_source.time()})
 
-    result = dg.materialize([profile], resources={"spotify": SpotifyResource()})
+    clock.advance(600)  # Dagster rebuilds the resource and its clock from config: the time stays moved
+    spotify = make_resource(env, clock, run_id=None)
+    result = dg.materialize([profile], resources={"spotify": spotify})
 
     assert result.success
     materialization = result.asset_materializations_for_node("profile")[0]
     assert materialization.metadata["requests"].value == 1
-    assert SpotifyResource().ledger.counts(run_id=result.run_id) == {"GET /v1/me": 1}
+    assert materialization.metadata["now"].value == pytest.approx(time.time() + 600, abs=60)
+    assert spotify.ledger.counts(run_id=result.run_id, asset="profile") == {"GET /v1/me": 1}

@@ -14,6 +14,7 @@ from resources.spotify_errors import (
     SpotifyForbidden,
     SpotifyNotFound,
 )
+from tests.clocked import movable_clock
 from tests.resource.conftest import make_library, make_resource, run_login, stats, sandbox_running
 
 
@@ -28,7 +29,7 @@ def test_liked_songs_page_by_page_follow_next(spotify, sandbox, library):
     newest_first = [s.track_id for s in sorted(library.liked["alice"], key=lambda s: s.added_at, reverse=True)]
     assert ids == newest_first
     assert spotify.requests_spent("alice") == {"GET /v1/me/tracks": 3}  # 120 likes in pages of 50
-    assert spotify.spent_today("alice") == 3 and spotify.spent_today() == 4  # + login's GET /v1/me (user not yet known)
+    assert spotify.budget.spent_today("alice") == 3 and spotify.budget.spent_today() == 4  # + login's GET /v1/me (user not yet known)
 
 
 def test_playlists_and_items_read_item_in_devmode(spotify):
@@ -151,7 +152,7 @@ def test_artists_in_batches_when_extended(env, monkeypatch, clock):
         monkeypatch.setenv("SPOTIFY_API_BASE", wide.url)
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", wide.url)
         assert run_login() == 0
-        clock.sandbox = wide
+        clock = movable_clock(wide.url)
         spotify = make_resource(env, clock)
         ids = [f"ar{i % 3}" for i in range(60)]
 
@@ -162,18 +163,34 @@ def test_artists_in_batches_when_extended(env, monkeypatch, clock):
         assert "GET /v1/artists/{artist_id}" not in stats(wide)
 
 
-def test_app_credentials_come_from_config_then_environment_then_the_sandbox(env, monkeypatch):
+def test_app_credentials_are_configured_else_the_sandbox_app(env):
     from resources.spotify import SpotifyResource
     from resources.spotify_errors import SpotifyAppRejected
 
     assert SpotifyResource().app_client_id == "mixtape-sandbox"
     assert SpotifyResource(client_id="cfg", client_secret="x").app_client_id == "cfg"
+    with pytest.raises(SpotifyAppRejected, match=r"SPOTIFY_CLIENT_ID is set \(other\) but SPOTIFY_CLIENT_SECRET is not"):
+        SpotifyResource(client_id="other").app_client_id
+
+
+def test_resources_read_the_environment_as_env_vars_resolved_at_run_start(env, sandbox, monkeypatch):
+    import dagster as dg
+
+    from pipelines.resources import initialized, resources_from_env
+
+    monkeypatch.delenv("DEEZER_API_BASE", raising=False)
     monkeypatch.setenv("SPOTIFY_CLIENT_ID", "env-app")
     monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "env-secret")
-    assert SpotifyResource().app_client_id == "env-app"
-    assert SpotifyResource(client_id="env-app")._conf()["client_secret"] == "env-secret"
-    with pytest.raises(SpotifyAppRejected, match="client id other is configured without its secret"):
-        SpotifyResource(client_id="other").app_client_id
-    monkeypatch.delenv("SPOTIFY_CLIENT_SECRET")
-    with pytest.raises(SpotifyAppRejected, match="SPOTIFY_CLIENT_SECRET is not"):
-        SpotifyResource().app_client_id
+    resources = resources_from_env()
+
+    assert isinstance(resources["spotify"].client_secret, dg.EnvVar)  # the UI shows the variable, not the secret
+    assert resources["spotify"].client_secret.env_var_name == "SPOTIFY_CLIENT_SECRET"
+    assert resources["deezer"].base_url == "https://api.deezer.com"  # unset: the production default
+    spotify = initialized("spotify")
+    assert (spotify.app_client_id, spotify.api_base, spotify.data_dir) == ("env-app", sandbox.url, str(env / "data"))
+    assert spotify._conf()["client_secret"] == "env-secret"
+
+    monkeypatch.delenv("SPOTIFY_CLIENT_SECRET")  # an app without its secret: no run starts
+    with pytest.raises(dg.DagsterInvalidConfigError, match="SPOTIFY_CLIENT_SECRET"):
+        with dg.build_resources({"spotify": resources_from_env()["spotify"]}):
+            pass

@@ -67,13 +67,14 @@ def test_unknown_store_kind_is_a_clear_error(tmp_path):
 
 
 def test_login_and_refresh_through_secrets_manager(env, sandbox, clock, monkeypatch, moto_endpoint):
-    monkeypatch.setenv("MIXTAPE_TOKEN_STORE", "secretsmanager")
-    monkeypatch.setenv("MIXTAPE_SECRETS_PREFIX", f"mixtape-{uuid.uuid4().hex[:8]}/")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    store = {"MIXTAPE_TOKEN_STORE": "secretsmanager", "MIXTAPE_SECRETS_PREFIX": f"mixtape-{uuid.uuid4().hex[:8]}/",
+             "AWS_ENDPOINT_URL": moto_endpoint, "AWS_REGION": "us-east-1"}
+    for name, value in store.items():  # what `mixtape login` reads
+        monkeypatch.setenv(name, value)
 
     assert run_login() == 0
-    spotify = make_resource(env, clock)
+    spotify = make_resource(env, clock, token_store="secretsmanager", secrets_prefix=store["MIXTAPE_SECRETS_PREFIX"],
+                            aws_endpoint_url=moto_endpoint, aws_region="us-east-1")
     first = spotify.store.get("alice")
     clock.advance(3700)
 

@@ -10,6 +10,7 @@ import polars as pl
 from assets.normalise import normalise
 from assets.playlists.tracklists import child_playlist_tracks, track_features
 from sandbox.library import Library
+from resources.rule_file import RuleFile
 from resources.warehouse import Warehouse
 from tests.sql.demo import seed_raw_tables
 
@@ -59,5 +60,5 @@ def materialize_tracklists(warehouse: Warehouse, instance: dg.DagsterInstance, u
                            now: datetime) -> dg.ExecuteInJobResult:
     config = {"rules_file": str(rules_file), "now": now.isoformat()}
     return dg.materialize([child_playlist_tracks], partition_key=user, instance=instance,
-                          resources={"warehouse": warehouse}, raise_on_error=False,
+                          resources={"warehouse": warehouse, "rule_file": RuleFile()}, raise_on_error=False,
                           run_config={"ops": {"playlists__child_playlist_tracks": {"config": config}}})

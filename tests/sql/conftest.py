@@ -30,6 +30,7 @@ from sandbox import start_sandbox
 from sandbox.generator import generate_library
 from resources.settings import Settings
 from resources.spotify import SpotifyResource
+from resources.rule_file import RuleFile
 from resources.warehouse import Warehouse
 from tests.sql.demo import seed_raw_tables
 from tests.sql.library import small_library
@@ -101,9 +102,10 @@ def enrich(sandbox, warehouse: Warehouse) -> None:
     urls = sandbox.base_urls
     resources = {
         "warehouse": warehouse,
-        "deezer": with_timing(DeezerResource(base_url=urls["DEEZER_API_BASE"]), timing),
-        "lastfm": with_timing(LastfmResource(base_url=urls["LASTFM_API_BASE"]), timing),
-        "musicbrainz": with_timing(MusicbrainzResource(base_url=urls["MUSICBRAINZ_API_BASE"]), timing),
+        "deezer": with_timing(DeezerResource(base_url=urls["DEEZER_API_BASE"], data_dir=warehouse.data_dir), timing),
+        "lastfm": with_timing(LastfmResource(base_url=urls["LASTFM_API_BASE"], data_dir=warehouse.data_dir), timing),
+        "musicbrainz": with_timing(MusicbrainzResource(base_url=urls["MUSICBRAINZ_API_BASE"], data_dir=warehouse.data_dir),
+                                   timing),
     }
     now = datetime.fromtimestamp(sandbox.world.clock.now(), UTC).replace(tzinfo=None).isoformat()
     config = {"ops": {a.op.name: {"config": {"as_of": now}} for a in ENRICH_ASSETS}}
@@ -131,8 +133,8 @@ def materialize_marts(warehouse: Warehouse, users: list[str]) -> None:
     shared = [a for a in MART_ASSETS if a.partitions_def is None]
     rules = {"ops": {"playlists__child_playlist_tracks": {"config": {"rules_file": str(DEMO_RULES)}}}}
     for user in users:
-        result = dg.materialize(per_user, partition_key=user, instance=instance, resources={"warehouse": warehouse},
-                                run_config=rules)
+        result = dg.materialize(per_user, partition_key=user, instance=instance,
+                                resources={"warehouse": warehouse, "rule_file": RuleFile()}, run_config=rules)
         assert result.success
     if shared:
         assert dg.materialize(shared, instance=instance, resources={"warehouse": warehouse}).success

@@ -1,11 +1,12 @@
-"""The request ledger: every Spotify request counted, persisted, and held to a daily budget.
+"""The request ledger: every outside request counted once, persisted, and held to a daily budget.
 
-Rows are keyed by developer account (client id), user, service, endpoint template, run id and
-UTC day, in SQLite under `<data_dir>/state/ledger.sqlite` so several processes share one count.
-Only Web API requests (`/v1/...`) count towards the daily budget, as with Spotify's quota;
-accounts requests (token refreshes, authorize) are recorded but free. The ledger also keeps
-cooldowns (a QUOTA_EXCEEDED or an over-cap Retry-After: no request until then) and the cached
-access profile of each app.
+Rows are keyed by developer account (client id; empty for services without one), user, service,
+endpoint template, run id, asset and UTC day, in SQLite under `<data_dir>/state/ledger.sqlite` so
+several processes share one count. It is mixtape's one request count: `ops.api_requests` is copied
+from it. Only Spotify Web API requests (`/v1/...`) count towards the daily budget, as with Spotify's
+quota; accounts requests (token refreshes, authorize) and the enrichment services are recorded but
+free. The ledger also keeps cooldowns (a QUOTA_EXCEEDED or an over-cap Retry-After: no request until
+then) and the cached access profile of each app.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from resources.spotify_errors import SpotifyBudgetSpent, SpotifyQuotaExceeded, SpotifyRateLimited
+
+SPOTIFY = "spotify"
 
 # Route templates as the sandbox's /_sandbox/stats names them; the first match wins.
 ENDPOINT_TEMPLATES = [
@@ -48,17 +51,24 @@ ENDPOINT_TEMPLATES = [
 ]
 _COMPILED = [(t, re.compile("^" + re.sub(r"\{\w+\}", "[^/]+", t) + "$")) for t in ENDPOINT_TEMPLATES]
 
-_SCHEMA = """
+# `asset`: the asset whose step sent the request ('' outside any asset: sensors, login). `legacy`:
+# rows from before the ledger knew the asset, whose requests `ops.api_requests` already holds.
+# `last_at`: when the row's latest request was sent (epoch seconds).
+_REQUESTS = """
 CREATE TABLE IF NOT EXISTS requests (
     client_id TEXT NOT NULL, user_id TEXT NOT NULL, service TEXT NOT NULL, endpoint TEXT NOT NULL,
-    run_id TEXT NOT NULL, day TEXT NOT NULL, quota INTEGER NOT NULL, requests INTEGER NOT NULL,
-    PRIMARY KEY (client_id, user_id, service, endpoint, run_id, day));
-CREATE INDEX IF NOT EXISTS requests_by_day ON requests (client_id, day);
-CREATE TABLE IF NOT EXISTS cooldowns (
-    client_id TEXT PRIMARY KEY, resume_at REAL NOT NULL, kind TEXT NOT NULL, recorded_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS profiles (
-    client_id TEXT PRIMARY KEY, profile TEXT NOT NULL, checked_at REAL NOT NULL);
+    run_id TEXT NOT NULL, asset TEXT NOT NULL DEFAULT '', day TEXT NOT NULL, quota INTEGER NOT NULL,
+    requests INTEGER NOT NULL, last_at REAL, legacy INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (client_id, user_id, service, endpoint, run_id, asset, day));
 """
+_SCHEMA = [
+    "CREATE INDEX IF NOT EXISTS requests_by_day ON requests (client_id, day)",
+    "CREATE INDEX IF NOT EXISTS requests_by_run ON requests (run_id)",
+    """CREATE TABLE IF NOT EXISTS cooldowns (
+    client_id TEXT PRIMARY KEY, resume_at REAL NOT NULL, kind TEXT NOT NULL, recorded_at REAL NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS profiles (
+    client_id TEXT PRIMARY KEY, profile TEXT NOT NULL, checked_at REAL NOT NULL)""",
+]
 
 
 def endpoint_of(method: str, url: str) -> str:
@@ -108,7 +118,10 @@ class Ledger:
         self._pid = 0
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        with self._transaction() as db:
+            _upgrade(db)
+            for statement in _SCHEMA:
+                db.execute(statement)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path | str) -> "Ledger":
@@ -139,17 +152,19 @@ class Ledger:
                 raise
 
     def reserve(self, *, client_id: str, user: str, endpoint: str, run_id: str, now: float,
-                budget_per_day: int | None, service: str = "spotify") -> None:
-        """Count one request about to be sent, unless a cooldown is active or the day's budget is spent."""
-        quota = counts_to_quota(endpoint)
+                budget_per_day: int | None, service: str = SPOTIFY, asset: str = "") -> None:
+        """Count one request about to be sent, unless (for a Spotify Web API request) a cooldown is
+        active or the day's budget is spent."""
+        quota = service == SPOTIFY and counts_to_quota(endpoint)
         day = utc_day(now)
         with self._transaction() as db:
             if quota:
                 self._refuse_if_paused(db, client_id, now, budget_per_day, day)
             db.execute(
-                "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT "
-                "(client_id, user_id, service, endpoint, run_id, day) DO UPDATE SET requests = requests + 1",
-                (client_id, user or "", service, endpoint, run_id, day, int(quota)),
+                "INSERT INTO requests (client_id, user_id, service, endpoint, run_id, asset, day, quota, requests, last_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (client_id, user_id, service, endpoint, run_id, asset, day) "
+                "DO UPDATE SET requests = requests + 1, last_at = excluded.last_at, legacy = 0",
+                (client_id, user or "", service, endpoint, run_id, asset or "", day, int(quota), now),
             )
 
     def _refuse_if_paused(self, db: sqlite3.Connection, client_id: str, now: float,
@@ -197,9 +212,10 @@ class Ledger:
             db.execute("INSERT OR REPLACE INTO cooldowns VALUES (?, ?, ?, ?)", (client_id, resume_at, kind, now))
 
     def counts(self, *, client_id: str | None = None, user: str | None = None, run_id: str | None = None,
-               day: str | None = None) -> dict[str, int]:
+               day: str | None = None, service: str | None = None, asset: str | None = None) -> dict[str, int]:
         """Requests per endpoint, filtered by whatever is given."""
-        where = {"client_id": client_id, "user_id": user, "run_id": run_id, "day": day}
+        where = {"client_id": client_id, "user_id": user, "run_id": run_id, "day": day, "service": service,
+                 "asset": asset}
         clauses = [(f"{k} = ?", v) for k, v in where.items() if v is not None]
         sql = "SELECT endpoint, SUM(requests) FROM requests"
         if clauses:
@@ -208,14 +224,18 @@ class Ledger:
             rows = db.execute(sql + " GROUP BY endpoint ORDER BY endpoint", [v for _, v in clauses]).fetchall()
         return dict(rows)
 
-    def rows(self, run_id: str | None = None) -> list[dict]:
-        """Every ledger row (optionally of one run), for the `api_requests` table."""
-        sql = "SELECT client_id, user_id, service, endpoint, run_id, day, requests FROM requests"
-        args: tuple = ()
-        if run_id is not None:
-            sql, args = sql + " WHERE run_id = ?", (run_id,)
+    def totals(self, run_ids: list[str] | None = None) -> list[dict]:
+        """Requests per service, endpoint, user, run and asset (days and apps summed), with the time of
+        the latest; rows from before the ledger knew the asset left out. What `ops.api_requests` copies."""
+        sql = ("SELECT service, endpoint, user_id, run_id, asset, SUM(requests) AS requests, MAX(last_at) AS last_at "
+               "FROM requests WHERE legacy = 0")
+        args: list = []
+        if run_ids is not None:
+            sql += f" AND run_id IN ({', '.join('?' * len(run_ids))})"
+            args = list(run_ids)
         with self._connect() as db:
-            cursor = db.execute(sql + " ORDER BY day, user_id, endpoint", args)
+            cursor = db.execute(sql + " GROUP BY service, endpoint, user_id, run_id, asset "
+                                      "ORDER BY run_id, asset, service, endpoint, user_id", args)
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -229,3 +249,19 @@ class Ledger:
         """Remember the app's access profile (devmode or extended)."""
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO profiles VALUES (?, ?, ?)", (client_id, profile, now))
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Create the requests table, or bring one from before `asset` up to date, keeping every row
+    (marked legacy: `ops.api_requests` already counted the requests of their assets)."""
+    columns = [row[1] for row in db.execute("PRAGMA table_info(requests)")]
+    if "asset" in columns:
+        return
+    if not columns:
+        db.execute(_REQUESTS)
+        return
+    db.execute("ALTER TABLE requests RENAME TO requests_before_asset")
+    db.execute(_REQUESTS)
+    db.execute("INSERT INTO requests (client_id, user_id, service, endpoint, run_id, asset, day, quota, requests, legacy) "
+               "SELECT client_id, user_id, service, endpoint, run_id, '', day, quota, requests, 1 FROM requests_before_asset")
+    db.execute("DROP TABLE requests_before_asset")
