@@ -1,11 +1,17 @@
-"""Fixtures every test area shares: a moto S3 server (a real HTTP endpoint)."""
+"""Fixtures every test area shares: a moto S3 server (a real HTTP endpoint).
+
+Build sensor and schedule contexts over a persistent instance with `with dg.build_sensor_context(...)
+as context:` (likewise `build_schedule_context`). Such a context opens an instance of its own; left
+unclosed, it is closed whenever it is garbage-collected, which can leave Dagster's current state
+pointing at an instance a test has already torn down, and later materializations in the process then
+fail with "Attempted to resolve undefined DagsterInstance weakref".
+"""
 
 import os
 import uuid
 
 import boto3
 import pytest
-from dagster._core.storage.defs_state.base import _current_storage as _current_defs_state_storage
 from moto.server import ThreadedMotoServer
 
 
@@ -28,11 +34,3 @@ def s3_bucket(moto_endpoint):
     boto3.client("s3", endpoint_url=moto_endpoint).create_bucket(Bucket=name)
     return f"s3://{name}/lake"
 
-
-@pytest.fixture(autouse=True)
-def no_dagster_state_storage_left_behind():
-    """Leave Dagster's current defs-state storage unset after each test. An `instance_for_test`
-    fixture can leave it pointing at its disposed instance, and every later `dg.materialize` in the
-    process then fails with "Attempted to resolve undefined DagsterInstance weakref"."""
-    yield
-    _current_defs_state_storage.set(None)
