@@ -9,7 +9,7 @@ sandbox through the real Spotify resource:
 - mixtape: the steady state. The playlist is managed and untouched since the last push, so the push
   reads its snapshot (one request) and plans from the tracklist it last pushed, then writes the plan.
 - mixtape cold: the playlist's items are read first (50 per request), as after someone else's edit.
-- wipe-and-replace: seed 002's way, PUT the first 100 then POST the rest, whatever changed.
+- wipe-and-replace: the naive push, PUT the first 100 then POST the rest, whatever changed.
 
 Also the pure planner's counts: its strategy, its write requests, and the planning time.
 """

@@ -1,4 +1,4 @@
-"""A cold sync larger than the daily quota (issue 10): days to complete and wasted requests.
+"""A cold sync larger than the daily quota: days to complete and wasted requests.
 
     python -m benchmarks.bench_resume [--quick]
 

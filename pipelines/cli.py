@@ -1,4 +1,4 @@
-"""The `mixtape` command: what Dagster's own commands cannot do, and shortcuts (DESIGN.md)."""
+"""The `mixtape` command: what Dagster's own commands cannot do, and shortcuts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Schedules: the periodic full liked-songs resync (seed 000), one run per user.
+"""Schedules: the periodic full liked-songs resync, one run per user.
 
 Incremental syncs trust what was read before; a full resync re-reads the whole library once a week so
 nothing drifts. It spends the budget like any run (the ingestion stops cleanly and resumes), and it

@@ -1,10 +1,10 @@
 """Read-only SQL sessions that never block a materialization.
 
-DuckDB lets one process hold a database file, and even a read-only session blocks writers
-(reference/dagster-1.13.md §3.5). So ad-hoc SQL on the DuckDB warehouse reads a *snapshot*: after
-runs, `refresh_snapshot` copies the database into `<data_dir>/snapshot/mixtape-<timestamp>.duckdb`
-and atomically points the `current.duckdb` symlink at it. Readers open whatever `current.duckdb`
-names, read-only; the writer never touches that file again, so it never meets their lock.
+DuckDB lets one process hold a database file, and even a read-only session blocks writers. So
+ad-hoc SQL on the DuckDB warehouse reads a *snapshot*: after runs, `refresh_snapshot` copies the
+database into `<data_dir>/snapshot/mixtape-<timestamp>.duckdb` and atomically points the
+`current.duckdb` symlink at it. Readers open whatever `current.duckdb` names, read-only; the writer
+never touches that file again, so it never meets their lock.
 
 In Parquet mode the warehouse connection is already an in-memory DuckDB over the files, which
 blocks nobody, so readers use it directly.

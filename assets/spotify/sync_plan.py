@@ -1,6 +1,6 @@
 """Sync planning for a user's Spotify library: plain data in and out, no Dagster, no HTTP.
 
-Liked songs (seed 000, issue 10). What mixtape holds of a user's Liked Songs is a *prefix*: the newest
+Liked songs. What mixtape holds of a user's Liked Songs is a *prefix*: the newest
 entries of the library in Spotify's order (newest first), exact as of the last run, plus the library's
 total at that time. A finished sync holds the whole library (prefix length == total); a cold sync cut
 short by the day's budget holds its first pages. Every run does the same thing:

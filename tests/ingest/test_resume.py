@@ -1,4 +1,4 @@
-"""Issue 10: a cold sync larger than the day's quota completes over days, fetching nothing twice."""
+"""A cold sync larger than the day's quota completes over days, fetching nothing twice."""
 
 from __future__ import annotations
 

@@ -59,7 +59,8 @@ _FIELDS = [
 ]
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}
 ALL_FIELDS = frozenset(FIELDS)
-# Fields a development-mode Spotify app cannot fill (DESIGN.md).
+# Fields a development-mode Spotify app cannot fill: Spotify leaves them out of its answers to apps
+# without extended quota access.
 DEVMODE_MISSING = frozenset({"popularity"})
 
 
