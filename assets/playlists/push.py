@@ -47,7 +47,7 @@ from resources.spotify_errors import (
     SpotifyUnavailable,
     SpotifyWriteUncertain,
 )
-from resources.warehouse import Warehouse
+from resources.warehouse import Warehouse, polars_schema
 
 MARKER = "· managed by mixtape"
 MANAGED = "ops.managed_playlists"
@@ -353,7 +353,7 @@ class SyncStore:
         self.warehouse, self.user = warehouse, user
         self.events = events.from_frame(warehouse.read(events.TABLE, user_id=user))
         stored = warehouse.read(MANAGED, user_id=user)
-        self.managed_schema = stored.schema
+        self.managed_schema = polars_schema(MANAGED)
         self.managed = stored.to_dicts()
         listed = warehouse.read("raw.playlists", user_id=user)
         self.listing = Listing(dict(zip(listed["playlist_id"], listed["snapshot_id"])),

@@ -1,4 +1,4 @@
-"""Sync events (seed 002): one audit row per push of one child playlist, as plain dicts.
+"""Sync events: one audit row per push of one child playlist, as plain dicts.
 
 Pure functions; the push asset stores the rows in `ops.sync_events` and shows them as metadata.
 """
@@ -12,20 +12,13 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from assets.playlists.plan import Plan
+from resources.warehouse import polars_schema
 
 TABLE = "ops.sync_events"
 IN_PROGRESS, COMPLETED, FAILED, SKIPPED = "in_progress", "completed", "failed", "skipped"
 ORPHAN_TIMEOUT = timedelta(minutes=30)
 
-SCHEMA = {
-    "id": pl.String, "user_id": pl.String, "base_source": pl.String, "child_playlist": pl.String,
-    "child_playlist_ids": pl.String, "status": pl.String, "started_at": pl.Datetime("us"),
-    "completed_at": pl.Datetime("us"), "error_message": pl.String, "tracks_processed": pl.Int32,
-    "api_requests": pl.Int32, "write_requests": pl.Int32, "adds": pl.Int32, "removes": pl.Int32,
-    "moves": pl.Int32, "replace_requests": pl.Int32, "requests_saved": pl.Int32, "strategy": pl.String,
-    "dry_run": pl.Boolean, "plan": pl.String, "run_id": pl.String, "created": pl.Datetime("us"),
-    "updated": pl.Datetime("us"),
-}
+SCHEMA = polars_schema(TABLE)  # from sql/tables/ops_sync_events.sql
 COUNTS = ("tracks_processed", "api_requests", "write_requests", "adds", "removes", "moves", "replace_requests", "requests_saved")
 
 

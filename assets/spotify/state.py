@@ -14,7 +14,7 @@ from datetime import datetime
 import polars as pl
 
 from assets.spotify.sync_plan import ItemsCursor, LikedRow, Saved, pages, sync_progress
-from resources.warehouse import Warehouse
+from resources.warehouse import Warehouse, polars_schema
 
 LIKED = "liked_songs"
 ITEMS = "playlist_items"
@@ -76,9 +76,7 @@ def read_cursors(warehouse: Warehouse, user: str) -> dict[tuple[str, str], Curso
 def write_cursors(warehouse: Warehouse, user: str, source: str, cursors: list[Cursor]) -> None:
     """Make `cursors` the user's cursors of one source (its asset's own sync table)."""
     rows = [asdict(c) for c in cursors]
-    frame = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame({"source": []}, schema={"source": pl.String})
-    if source != ITEMS:
-        frame = frame.drop("refused", strict=False)
+    frame = pl.DataFrame(rows, schema=polars_schema(sync_table(source), user_id=False))  # only ITEMS has `refused`
     warehouse.replace_partition(sync_table(source), user, frame)
 
 
@@ -91,9 +89,7 @@ def history_of(frame: pl.DataFrame) -> list[LikedRow]:
 
 
 def write_history(warehouse: Warehouse, user: str, rows: list[LikedRow]) -> int:
-    schema = {"track_id": pl.String, "liked_at": pl.Datetime("us"), "unliked_at": pl.Datetime("us"),
-              "first_liked_at": pl.Datetime("us"), "like_count": pl.Int32, "last_seen_at": pl.Datetime("us"),
-              "position": pl.Int32}
+    schema = polars_schema("raw.liked_songs", user_id=False)
     return warehouse.replace_partition("raw.liked_songs", user, pl.DataFrame([asdict(r) for r in rows], schema=schema))
 
 
@@ -106,7 +102,7 @@ def write_held_prefix(warehouse: Warehouse, user: str, prefix: list[Saved]) -> N
     warehouse.replace_partition("raw.liked_songs_held", user, pl.DataFrame(
         {"position": list(range(len(prefix))), "track_id": [s.track_id for s in prefix],
          "added_at": [s.added_at for s in prefix]},
-        schema={"position": pl.Int32, "track_id": pl.String, "added_at": pl.Datetime("us")}))
+        schema=polars_schema("raw.liked_songs_held", user_id=False)))
 
 
 # -- inline track objects --------------------------------------------------------------------------
