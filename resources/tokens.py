@@ -15,14 +15,33 @@ from typing import Any, Protocol
 
 from spotipy.cache_handler import CacheHandler
 
-_USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+from resources.spotify_errors import SpotifyAuthMissing
+
+_USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def valid_user_id(user: object) -> bool:
+    """Whether the whole text is a user id that is safe as a file, secret and partition name
+    (fullmatch: `$` would let a trailing newline through)."""
+    return isinstance(user, str) and _USER_ID.fullmatch(user) is not None and ".." not in user
 
 
 def check_user_id(user: str) -> str:
     """The user id, when it is safe as a file or secret name; else a clear error."""
-    if not _USER_ID.match(user or "") or ".." in user:
+    if not valid_user_id(user):
         raise ValueError(f"user id {user!r} is not valid: use letters, digits, '.', '_' or '-' (up to 128)")
     return user
+
+
+def _parsed_token(user: str, text: str | bytes, where: str) -> dict[str, Any]:
+    """A stored token, or an authentication error naming the user when it is not a token."""
+    try:
+        token = json.loads(text)
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise SpotifyAuthMissing(user, f"the stored token ({where}) is corrupt ({type(error).__name__})") from None
+    if not isinstance(token, dict):
+        raise SpotifyAuthMissing(user, f"the stored token ({where}) is not a token object")
+    return token
 
 
 class TokenStore(Protocol):
@@ -51,7 +70,13 @@ class FileTokenStore:
     def get(self, user: str) -> dict[str, Any] | None:
         """The stored token of a user, or None."""
         path = self._path(user)
-        return json.loads(path.read_text()) if path.is_file() else None
+        if not path.exists():
+            return None
+        try:
+            text = path.read_bytes()
+        except OSError as error:
+            raise SpotifyAuthMissing(user, f"the stored token ({path}) cannot be read: {error.strerror}") from None
+        return _parsed_token(user, text, str(path))
 
     def put(self, user: str, token_info: dict[str, Any]) -> None:
         """Write atomically: a private temp file renamed over the old one."""
@@ -69,7 +94,7 @@ class FileTokenStore:
         """Every user with a stored token, sorted."""
         if not self.directory.is_dir():
             return []
-        return sorted(p.stem for p in self.directory.glob("*.json") if not p.name.startswith("."))
+        return sorted(p.stem for p in self.directory.glob("*.json") if valid_user_id(p.stem))
 
     def delete(self, user: str) -> None:
         """Forget a user's token (no error when there is none)."""
@@ -102,7 +127,7 @@ class SecretsManagerTokenStore:
             value = self._client.get_secret_value(SecretId=self._name(user))
         except self._client.exceptions.ResourceNotFoundException:
             return None
-        return json.loads(value["SecretString"])
+        return _parsed_token(user, value.get("SecretString") or "", f"secret {self._name(user)}")
 
     def put(self, user: str, token_info: dict[str, Any]) -> None:
         """Store (replace) a user's token, creating the secret the first time."""
@@ -120,7 +145,7 @@ class SecretsManagerTokenStore:
             Filters=[{"Key": "name", "Values": [self.prefix]}]
         ):
             names += [s["Name"] for s in page["SecretList"] if s["Name"].startswith(self.prefix)]
-        return sorted(n[len(self.prefix):] for n in names)
+        return sorted(n[len(self.prefix):] for n in names if valid_user_id(n[len(self.prefix):]))
 
     def delete(self, user: str) -> None:
         """Forget a user's token (no error when there is none)."""

@@ -7,7 +7,9 @@ import uuid
 
 import pytest
 
-from resources.tokens import FileTokenStore, SecretsManagerTokenStore, StoreCacheHandler, check_user_id, token_store
+from resources.spotify_errors import SpotifyAuthMissing
+from resources.tokens import (FileTokenStore, SecretsManagerTokenStore, StoreCacheHandler, check_user_id, token_store,
+                              valid_user_id)
 from tests.resource.conftest import make_resource, run_login, stats
 
 TOKEN = {"access_token": "at", "refresh_token": "rt", "scope": "user-library-read", "expires_at": 1, "expires_in": 3600}
@@ -36,7 +38,8 @@ def test_file_store_round_trip_with_private_permissions(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["bob.smith.json"]  # no temp files left
 
 
-@pytest.mark.parametrize("bad", ["../etc/passwd", "a/b", "", ".hidden", "x" * 129, "a..b"])
+@pytest.mark.parametrize("bad", ["../etc/passwd", "a/b", "", ".hidden", "x" * 129, "a..b", "bob\n", "bob\r\n",
+                                 "../../etc/x", "bob\nx"])
 def test_user_ids_that_could_escape_the_directory_are_refused(bad, tmp_path):
     with pytest.raises(ValueError, match="is not valid"):
         FileTokenStore(tmp_path).put(bad, TOKEN)
@@ -83,3 +86,34 @@ def test_login_and_refresh_through_secrets_manager(env, sandbox, clock, monkeypa
     assert spotify.store.get("alice")["access_token"] != first["access_token"]
     assert not (env / "data" / "tokens").exists()
     assert stats(sandbox)["POST /api/token"] == 2
+
+
+def test_a_trailing_newline_is_not_part_of_a_valid_user_id(tmp_path):
+    assert valid_user_id("bob") and not valid_user_id("bob\n") and not valid_user_id(None)
+    (tmp_path / "bob\n.json").write_text("{}")  # left by an earlier release that accepted it
+    assert FileTokenStore(tmp_path).users() == []
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"", b"\xff\xfe", b"[1, 2]", b"null"])
+def test_a_corrupt_token_file_is_an_authentication_error_that_says_mixtape_login(tmp_path, content):
+    store = FileTokenStore(tmp_path)
+    store.put("alice", TOKEN)
+    (tmp_path / "alice.json").write_bytes(content)
+    with pytest.raises(SpotifyAuthMissing, match=r"user 'alice'.*mixtape login --user alice"):
+        store.get("alice")
+
+
+def test_an_unreadable_token_file_is_an_authentication_error(tmp_path):
+    store = FileTokenStore(tmp_path)
+    store.put("alice", TOKEN)
+    (tmp_path / "alice.json").unlink()
+    (tmp_path / "alice.json").mkdir()  # unreadable as a file, whoever runs the test (root included)
+    with pytest.raises(SpotifyAuthMissing, match=r"user 'alice'.*cannot be read.*mixtape login"):
+        store.get("alice")
+
+
+def test_the_resource_reports_a_corrupt_token_as_an_authentication_error(logged_in, env, clock, sandbox):
+    spotify = make_resource(env, clock)
+    (env / "data" / "tokens" / f"{logged_in}.json").write_text('{"access_token": "at", "refr')
+    with pytest.raises(SpotifyAuthMissing, match=rf"user '{logged_in}'.*corrupt.*mixtape login"):
+        spotify.me(logged_in)
