@@ -151,6 +151,7 @@ def register_partition(user: str) -> str:
     from assets.partitions import spotify_users
     from pipelines.home import ensure_dagster_home
 
+    check_user_id(user)  # nothing invalid becomes a partition
     ensure_dagster_home()
 
     with dg.DagsterInstance.get() as instance:

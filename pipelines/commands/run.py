@@ -109,6 +109,14 @@ def materialize(defs, instance, keys: list, partition_key: str | None, dry_run: 
 
 
 def run(args: argparse.Namespace) -> int:
+    from resources.tokens import check_user_id
+
+    try:  # before anything is registered as a Dagster partition
+        if args.user is not None:
+            check_user_id(args.user)
+    except ValueError as error:
+        print(f"mixtape run: {error}", file=sys.stderr)
+        return 2
     defs = load_definitions()
     stages = ALL_STAGES if args.stage == "all" else [args.stage]
     steps = plan(defs, stages)

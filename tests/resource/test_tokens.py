@@ -117,3 +117,20 @@ def test_the_resource_reports_a_corrupt_token_as_an_authentication_error(logged_
     (env / "data" / "tokens" / f"{logged_in}.json").write_text('{"access_token": "at", "refr')
     with pytest.raises(SpotifyAuthMissing, match=rf"user '{logged_in}'.*corrupt.*mixtape login"):
         spotify.me(logged_in)
+
+
+@pytest.mark.parametrize("bad", ["../../etc/x", "bob\n"])
+def test_run_with_an_invalid_user_fails_cleanly_and_registers_nothing(bad, tmp_path, monkeypatch, capsys):
+    import dagster as dg
+
+    from pipelines.cli import main
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("MIXTAPE_DATA_DIR", str(tmp_path / "data"))
+    assert main(["run", "--user", bad, "--stage", "rules", "--dry-run"]) == 2
+    assert "is not valid" in capsys.readouterr().err
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_dynamic_partitions("spotify_users") == []
+    assert not (tmp_path / "data" / "tokens").exists()
