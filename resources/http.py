@@ -117,6 +117,11 @@ class ServiceError(Exception):
         self.service, self.reason = service, reason
 
 
+class ServiceUnavailable(ServiceError):
+    """A lookup the service could not answer now (unreachable, timing out, 5xx or rate-limited after
+    every retry): transient. The key stays pending and is asked again next run; it is never cached."""
+
+
 Classify = Callable[[Reply], Outcome]
 
 
@@ -148,7 +153,8 @@ class JsonApi:
         self.waited_s = 0.0  # pacing and backoff time this client spent
 
     def get(self, path: str, params: dict[str, str] | None, endpoint: str) -> Outcome:
-        """A found or missing outcome; raises ServiceError when the service fails for good."""
+        """A found or missing outcome; raises ServiceError when the service refuses the question for
+        good, ServiceUnavailable when it could not be reached or kept failing through every retry."""
         attempt = 0
         while True:
             attempt += 1
@@ -157,8 +163,10 @@ class JsonApi:
             outcome = self._attempt(path, params)
             if outcome.kind in ("found", "missing"):
                 return outcome
-            if outcome.kind == "fail" or attempt >= self.max_attempts:
+            if outcome.kind == "fail":
                 raise ServiceError(self.service, outcome.reason)
+            if attempt >= self.max_attempts:
+                raise ServiceUnavailable(self.service, outcome.reason)
             self._back_off(attempt, outcome.retry_after_s)
 
     def _count(self, endpoint: str) -> None:

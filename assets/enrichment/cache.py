@@ -1,8 +1,11 @@
 """The enrichment cache rules, pure: TTLs, which keys a run fetches, and how fresh rows merge in.
 
-A cached row has a status: `hit` (the service knew the key), `miss` (it did not) or `error` (we could
-not ask). Hits live for the source's hit TTL, misses for its short miss TTL, errors not at all: an
-error is never cached as a hit and is asked again on the next run. "now" is always passed in, so
+A cached row has a status: `hit` (the service knew the key), `miss` (it did not) or `error` (the
+service refused the question for good, e.g. an invalid parameter). Hits live for the source's hit TTL,
+misses for its short miss TTL, errors not at all: an error is never cached as a hit and is asked again
+on the next run. A service that cannot be reached (connection refused, timeouts, 5xx or rate limits
+through every retry) is a transient failure: its keys stay `pending`, which is never written to the
+cache at all (an earlier row is kept as it is), so the next run asks them again. "now" is always passed in, so
 tests can move past a TTL together with the sandbox clock.
 """
 
@@ -14,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 HIT, MISS, ERROR = "hit", "miss", "error"
+PENDING = "pending"  # a fetch outcome only, never a cached status: the service could not be reached
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,9 @@ DEFAULT_TTLS = {
     "musicbrainz": Ttl(hit=timedelta(days=30), miss=timedelta(minutes=5)),
 }
 
-# After this many lookups in a row fail, the service is taken to be down: the remaining keys are
-# recorded as errors without asking (they are retried next run), so an outage costs seconds, not hours.
+# After this many lookups in a row fail, the service is taken to be down: the remaining keys are not
+# asked (they stay pending, or become errors after permanent failures, and are asked next run), so an
+# outage costs seconds, not hours.
 GIVE_UP_AFTER_ERRORS = 5
 
 
@@ -76,13 +81,16 @@ def fetch_all(
     ttl: Ttl,
     is_error: Callable[[Exception], bool],
     give_up_after: int = GIVE_UP_AFTER_ERRORS,
+    is_transient: Callable[[Exception], bool] = lambda _: False,
 ) -> list[Fetched]:
-    """Look every key up: a dict is a hit, None a miss, an `is_error` exception an error. After
-    `give_up_after` errors in a row the remaining keys become errors without a lookup."""
-    results, errors_in_row = [], 0
+    """Look every key up: a dict is a hit, None a miss, an `is_transient` exception leaves the key
+    pending, another `is_error` exception is an error. After `give_up_after` failures in a row the
+    remaining keys are not asked: pending when the last failure was transient, else errors."""
+    results, errors_in_row, transient = [], 0, False
     for key in keys:
         if errors_in_row >= give_up_after:
-            results.append(Fetched(key, ERROR, {}, now, now, "skipped: the service kept failing"))
+            status = PENDING if transient else ERROR
+            results.append(Fetched(key, status, {}, now, now, "skipped: the service kept failing"))
             continue
         try:
             values = lookup(key)
@@ -90,7 +98,8 @@ def fetch_all(
             if not is_error(error):
                 raise
             errors_in_row += 1
-            results.append(Fetched(key, ERROR, {}, now, now, str(error)))
+            transient = is_transient(error)
+            results.append(Fetched(key, PENDING if transient else ERROR, {}, now, now, str(error)))
             continue
         errors_in_row = 0
         status = HIT if values is not None else MISS
@@ -100,9 +109,12 @@ def fetch_all(
 
 def merge(cached: dict[Hashable, dict], fetched: list[Fetched], source: str) -> dict[Hashable, dict]:
     """The cache after a run: each fetched row replaces the cached one, except that an error keeps an
-    earlier hit's values (marked due, so it is asked again next run) rather than losing them."""
+    earlier hit's values (marked due, so it is asked again next run) rather than losing them, and a
+    pending key changes nothing (no row is written for it)."""
     merged = dict(cached)
     for f in fetched:
+        if f.status == PENDING:
+            continue
         previous = cached.get(f.key)
         if f.status == ERROR and previous is not None and previous.get("status") == HIT:
             merged[f.key] = {**previous, "expires_at": f.fetched_at}

@@ -16,10 +16,10 @@ import polars as pl
 from pydantic import Field
 
 from assets.automation import REFRESH_WHEN_STALE, ttl_policy
-from assets.enrichment.cache import ERROR, Ttl, coverage, fetch_all, keys_to_fetch, merge
+from assets.enrichment.cache import ERROR, PENDING, Ttl, coverage, fetch_all, keys_to_fetch, merge
 from assets.kinds import storage_kind
 from assets.spend import record_spend
-from resources.http import JsonApi, ServiceError
+from resources.http import JsonApi, ServiceError, ServiceUnavailable
 from resources.warehouse import Warehouse
 
 CATALOG_TRACKS = dg.AssetKey(["spotify", "tracks"])
@@ -41,7 +41,8 @@ class EnrichmentSource:
     `wanted` takes the catalog tracks (dicts), then the rows of each `also_reads` query, and returns
     key -> what to ask with, a key being a tuple with one value per `key_columns`. `lookup` takes the
     client of the `service` resource and one such question and returns the cached columns, or None
-    when the service does not know it (a miss); a `ServiceError` is recorded as an error."""
+    when the service does not know it (a miss); a `ServiceError` is recorded as an error, a
+    `ServiceUnavailable` (the service could not be reached) leaves the key pending, uncached."""
 
     name: str  # the asset `enrichment/<name>` and the table `enrich.<name>`
     service: str  # the client resource's key; also the `source` column and the asset's kind
@@ -102,10 +103,12 @@ def enrichment_asset(source: EnrichmentSource) -> dg.AssetsDefinition:
         tracks, *extra, cache = read_queries(warehouse, CATALOG_SQL, *source.also_reads, f"select * from {source.table}")
         wanted = source.wanted(tracks.to_dicts(), *(frame.to_dicts() for frame in extra))
         rows, fetched = refresh(context, source, config, cache, wanted, lambda key: source.lookup(client, wanted[key]))
+        pending = [k for k in wanted if k not in rows]
         if fetched:
             warehouse.replace_table(source.table, pl.from_dicts(list(rows.values()), schema=cache.schema))
         spent = record_spend(context, client.api.ledger, service=client.api.service)
-        return dg.MaterializeResult(metadata={**report(rows, list(wanted), fetched, client.api), **spent})
+        return dg.MaterializeResult(metadata={**report(rows, list(wanted), fetched, client.api),
+                                              "keys_pending": len(pending), **spent})
 
     return _enrichment
 
@@ -123,7 +126,13 @@ def refresh(context: dg.AssetExecutionContext, source: EnrichmentSource, config:
     cached = {tuple(row[c] for c in source.key_columns): row for row in cache.to_dicts()}
     due = keys_to_fetch(wanted, {k: (r["status"], r["expires_at"]) for k, r in cached.items()}, now)
     context.log.info(f"{source.name}: {len(wanted)} keys wanted, {len(due)} due")
-    fetched = fetch_all(due, lookup, now, ttl, is_error=lambda e: isinstance(e, ServiceError))
+    fetched = fetch_all(due, lookup, now, ttl, is_error=lambda e: isinstance(e, ServiceError),
+                        is_transient=lambda e: isinstance(e, ServiceUnavailable))
+    pending = [f for f in fetched if f.status == PENDING]
+    if pending:
+        context.log.warning(f"{source.name}: {source.service} could not be reached; {len(pending)} keys stay "
+                            f"pending and are asked again next run ({pending[0].error})")
+    fetched = [f for f in fetched if f.status != PENDING]
     for f in fetched:
         f.values.update(zip(source.key_columns, f.key))
     return merge(cached, fetched, source.service), fetched

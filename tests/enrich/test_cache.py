@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from assets.enrichment.cache import (
-    DEFAULT_TTLS, ERROR, HIT, MISS, Ttl, coverage, expires_at, fetch_all, keys_to_fetch, merge,
+    DEFAULT_TTLS, ERROR, HIT, MISS, PENDING, Ttl, coverage, expires_at, fetch_all, keys_to_fetch, merge,
 )
 from assets.enrichment.factory import EnrichConfig
 from assets.enrichment.lookups import deezer_values, tempo_flag
 from resources.deezer import DeezerTrack
-from resources.http import ServiceError
+from resources.http import ServiceError, ServiceUnavailable
 
 NOW = datetime(2026, 11, 21, 12, 0)
 TTL = Ttl(hit=timedelta(days=7), miss=timedelta(minutes=5))
@@ -70,6 +70,26 @@ def test_fetch_all_stops_asking_a_service_that_keeps_failing():
     fetched = fetch_all(list(range(10)), lookup, NOW, TTL, is_error=lambda e: isinstance(e, ServiceError), give_up_after=3)
     assert asked == [0, 1, 2]
     assert [f.status for f in fetched] == [ERROR] * 10
+
+
+def test_fetch_all_leaves_transient_failures_pending_and_merge_writes_nothing_for_them():
+    asked = []
+
+    def lookup(key):
+        asked.append(key)
+        if key == "ok":
+            return {"bpm": 99.0}
+        raise ServiceUnavailable("deezer", "connection failed")
+
+    is_error, is_transient = (lambda e: isinstance(e, ServiceError)), (lambda e: isinstance(e, ServiceUnavailable))
+    fetched = fetch_all(["ok", *range(6)], lookup, NOW, TTL, is_error=is_error, is_transient=is_transient, give_up_after=3)
+    assert asked == ["ok", 0, 1, 2]
+    assert [f.status for f in fetched] == [HIT] + [PENDING] * 6
+    earlier = NOW - timedelta(days=100)
+    cached = {0: {"bpm": 80.0, "status": HIT, "source": "deezer", "fetched_at": earlier, "expires_at": earlier}}
+    merged = merge(cached, fetched, "deezer")
+    assert set(merged) == {"ok", 0}  # no row for a pending key; an earlier row stays as it was
+    assert merged[0] == cached[0]
 
 
 def test_fetch_all_lets_programming_errors_through():

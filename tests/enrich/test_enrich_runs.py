@@ -144,17 +144,40 @@ def test_one_service_down_does_not_fail_the_others(sandbox, warehouse):
     result = materialize(sandbox, warehouse, resources=resources)
 
     assert result.success
-    assert set(warehouse.read("deezer_tracks")["status"]) == {"error"}
-    assert metadata(result, "deezer_tracks")["coverage_error"] == DISTINCT_ISRCS
     assert warehouse.query("select count(*) from lastfm_tracks where status = 'hit'").item() == 4
     assert warehouse.query("select count(*) from musicbrainz_recordings where status = 'hit'").item() == 1
 
 
-def test_errors_are_not_cached_and_are_retried_next_run(sandbox, warehouse):
+def test_an_unreachable_service_caches_nothing_and_the_next_run_fills_it(sandbox, warehouse):
+    """Deezer on a closed port during enrichment: its keys stay pending (no row, no error cached for a
+    TTL); the next run, with Deezer back, asks every one of them and fills the cache."""
+    resources = enrich_resources(sandbox, warehouse)
+    resources["deezer"] = with_timing(DeezerResource(base_url="http://127.0.0.1:9/deezer", timeout_s=2,
+                                                     data_dir=warehouse.data_dir), sandbox_timing(sandbox))
+
+    first = materialize(sandbox, warehouse, resources=resources)
+
+    assert first.success
+    assert warehouse.query("select count(*) from deezer_tracks").item() == 0
+    assert metadata(first, "deezer_tracks")["keys_pending"] == DISTINCT_ISRCS
+    assert metadata(first, "deezer_tracks")["coverage_error"] == 0
+    assert sandbox.sandbox.stats()["by_service"]["deezer"] == 0
+    sandbox.sandbox.reset_stats()
+
+    second = materialize(sandbox, warehouse)  # Deezer is back
+
+    assert sandbox.sandbox.stats()["by_service"]["deezer"] == DISTINCT_ISRCS
+    assert sandbox.sandbox.stats()["by_service"]["lastfm"] == 0  # the others were cached
+    assert dict(warehouse.query("select status, count(*) from deezer_tracks group by 1").rows()) == {"hit": 4, "miss": 1}
+    assert metadata(second, "deezer_tracks")["keys_pending"] == 0
+
+
+def test_a_failing_service_leaves_keys_pending_and_they_are_retried_next_run(sandbox, warehouse):
     sandbox.sandbox.add_faults([{"route": "GET /lastfm/2.0", "times": 10_000, "status": 503}])
     first = materialize(sandbox, warehouse)
     assert first.success
-    assert set(warehouse.read("lastfm_tracks")["status"]) == {"error"}
+    assert warehouse.query("select count(*) from lastfm_tracks").item() == 0  # 503 through every retry: nothing cached
+    assert metadata(first, "lastfm_tracks")["keys_pending"] == DISTINCT_TRACKS
     sandbox.sandbox.faults.clear()  # Last.fm is back
     sandbox.sandbox.reset_stats()
 
