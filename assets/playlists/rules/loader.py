@@ -10,7 +10,10 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import RuleError, RuleFileError, Where, format_path, nearest
-from .model import KNOWN_KEYS, ChildPlaylist, PlaylistSource, child_dependencies, source_parts
+from .model import KNOWN_KEYS, ChildPlaylist, PlaylistSource, child_dependencies, rule_hash, source_parts
+
+MAX_BYTES = 1_000_000  # a rule file is a few kilobytes; a bigger one is a mistake or an attack
+MAX_CHILD_PLAYLISTS = 200  # per user: each becomes a Spotify playlist
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -49,15 +52,28 @@ class RuleSet:
     errors: list[RuleError] = field(default_factory=list)
     # Names of child playlists that failed validation, by scope (None: defaults), to explain skipped dependants.
     invalid: dict[str | None, set[str]] = field(default_factory=dict)
+    # Hash of each invalid child playlist as written, by scope and name.
+    invalid_hashes: dict[str | None, dict[str, str]] = field(default_factory=dict)
+    max_playlists: int = MAX_CHILD_PLAYLISTS
 
     def for_user(self, user_id: str) -> tuple[list[ChildPlaylist], list[RuleError]]:
         """The user's child playlists (defaults, replaced by the user's own of the same name) that pass the
-        cross-checks, and the cross-check errors. Validation errors of the file are in `errors`."""
+        cross-checks, and the cross-check errors. Validation errors of the file are in `errors`.
+        Beyond `max_playlists`, the last ones in the file are skipped with an error each."""
         own = self.users.get(user_id, [])
         own_names = {p.name for p in own}
         playlists = [p for p in self.defaults if p.name not in own_names] + own
+        over = [p.error(("name",), f"more than {self.max_playlists} child playlists for "
+                        f"{'every user' if user_id is None else 'user ' + repr(user_id)}; this one is skipped "
+                        "(the limit is max_child_playlists)", p.name) for p in playlists[self.max_playlists:]]
+        kept = playlists[:self.max_playlists]
         invalid = self.invalid.get(None, set()) | self.invalid.get(user_id, set())
-        return _cross_check(playlists, invalid - {p.name for p in playlists})
+        kept, errors = _cross_check(kept, invalid - {p.name for p in kept} | {p.name for p in playlists[len(kept):]})
+        return kept, over + errors
+
+    def invalid_hash(self, user_id: str | None, name: str) -> str | None:
+        """The hash of an invalid child playlist of the user as written (own before default)."""
+        return self.invalid_hashes.get(user_id, {}).get(name) or self.invalid_hashes.get(None, {}).get(name)
 
     def all_errors(self) -> list[RuleError]:
         """Every error in the file: validation, and cross-checks for each user named and for the defaults."""
@@ -69,17 +85,52 @@ class RuleSet:
         return found
 
 
-def load_rules(path: str | Path) -> RuleSet:
+def load_rules(path: str | Path, max_bytes: int = MAX_BYTES, max_playlists: int = MAX_CHILD_PLAYLISTS) -> RuleSet:
     path = Path(path)
     try:
-        text = path.read_text()
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise RuleFileError([_too_big(str(path), size, max_bytes)])
+        with path.open("rb") as handle:  # the file may grow between stat and read
+            data = handle.read(max_bytes + 1)
     except OSError as error:
         raise RuleFileError([RuleError(str(path), None, "<top>", f"cannot read the rule file: {error.strerror}")])
-    return parse_rules(text, str(path))
+    if len(data) > max_bytes:
+        raise RuleFileError([_too_big(str(path), len(data), max_bytes)])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RuleFileError([RuleError(str(path), None, "<top>", f"the rule file is not UTF-8 text ({error.reason} "
+                                       f"at byte {error.start})")]) from None
+    return parse_rules(text, str(path), max_bytes, max_playlists)
 
 
-def parse_rules(text: str, file: str = "<rules>") -> RuleSet:
-    """Validate a rule file. Raises RuleFileError when it is not YAML or not shaped like a rule file."""
+def _too_big(file: str, size: int, max_bytes: int) -> RuleError:
+    return RuleError(file, None, "<top>", f"the rule file is {size:,} bytes, over the limit of {max_bytes:,} bytes; "
+                     "nothing is read")
+
+
+def _refuse_aliases(text: str, file: str) -> None:
+    """YAML aliases (`*name`) are refused before anything is built from the file: nested ones expand
+    exponentially ("billion laughs"), and a rule file has no need of them. Reading the events is linear."""
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise RuleFileError([RuleError(file, event.start_mark.line + 1, "<top>",
+                                               f"YAML aliases are not allowed in a rule file (got '*{event.anchor}'); "
+                                               "write each child playlist out in full")])
+    except yaml.YAMLError:
+        return  # reported with its line by the full parse
+
+
+def parse_rules(text: str, file: str = "<rules>", max_bytes: int = MAX_BYTES,
+                max_playlists: int = MAX_CHILD_PLAYLISTS) -> RuleSet:
+    """Validate a rule file. Raises RuleFileError when it is not YAML, not shaped like a rule file, over
+    `max_bytes` or using YAML aliases."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise RuleFileError([_too_big(file, size, max_bytes)])
+    _refuse_aliases(text, file)
     try:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
@@ -88,7 +139,7 @@ def parse_rules(text: str, file: str = "<rules>") -> RuleSet:
         reason = getattr(error, "problem", None) or str(error)
         raise RuleFileError([RuleError(file, mark.line + 1 if mark else None, "<top>", f"not valid YAML: {reason}")])
     lines = _line_map(node) if node is not None else {}
-    rules = RuleSet(file)
+    rules = RuleSet(file, max_playlists=max_playlists)
     if data is None:
         return rules
     _check_top_level(data, file, lines)
@@ -130,14 +181,21 @@ def _validate_list(raw: list, path: tuple, scope: str | None, rules: RuleSet, li
             continue
         if isinstance(name, str):
             seen.add(name)
+        if i >= rules.max_playlists:  # validating tens of thousands would only report them as over the cap
+            rules.errors.append(where.error((), f"{len(raw):,} child playlists in {format_path(path)}, over the "
+                                            f"limit of {rules.max_playlists}: from this one on, none is read",
+                                            playlist=name if isinstance(name, str) else None))
+            break
         try:
             playlist = ChildPlaylist.model_validate(item)
         except ValidationError as invalid:
             rules.errors += [_located(e, where, item, name) for e in invalid.errors()]
             if isinstance(name, str):
                 rules.invalid.setdefault(scope, set()).add(name)
+                rules.invalid_hashes.setdefault(scope, {})[name] = rule_hash(item)
             continue
         playlist._where = where
+        playlist._rule_hash = rule_hash(item)
         valid.append(playlist)
     return valid
 

@@ -388,6 +388,12 @@ class ChildPlaylist(_Model):
     include: list[str] = Field([], description="track ids or uris always in the playlist (placed first)")
     exclude: list[str] = Field([], description="track ids or uris never in the playlist")
     _where: Where | None = PrivateAttr(None)
+    _rule_hash: str | None = PrivateAttr(None)  # of the rule as written in the file (set by the loader)
+
+    @property
+    def rule_hash(self) -> str:
+        """Changes whenever the rule as written changes (the name included)."""
+        return self._rule_hash or rule_hash(self.model_dump(mode="json", by_alias=True, exclude_defaults=True))
 
     @property
     def include_uris(self) -> list[str]:
@@ -414,6 +420,12 @@ class ChildPlaylist(_Model):
     def error(self, relative: tuple, message: str, value: Any = None, suggestion: str | None = None):
         where = self._where or Where("<rules>", (), {})
         return where.error(relative, message, value, suggestion, playlist=self.name)
+
+
+def rule_hash(item: Any) -> str:
+    """A short stable hash of a rule as parsed from YAML (key order does not count)."""
+    text = json.dumps(item, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class RuleFile(_Model):
