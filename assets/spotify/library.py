@@ -16,7 +16,7 @@ from assets.spotify.state import (
 )
 from assets.tables import table_spec
 from assets.spotify.sync_plan import (
-    DEFAULT_FULL_SYNC_TTL, LikedProgress, Page, held_library, pages, merge_liked, needs_full_resync, sync_liked, sync_progress,
+    DEFAULT_FULL_SYNC_TTL, LikedProgress, Page, Saved, held_library, pages, merge_liked, needs_full_resync, sync_liked, sync_progress,
 )
 from resources.budget import pausable
 from resources.spotify import SpotifyResource
@@ -73,11 +73,20 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
                                                 timedelta(days=config.full_sync_ttl_days), config.force_full_sync)
 
     objects: list[dict] = []
+    held_rows = {"written": not tables["raw.liked_songs_held"].is_empty()}
+
+    def checkpoint(held: list[Saved], total: int) -> None:
+        """Commit the pages read so far, as a run stopped here would: a killed run resumes from them."""
+        save_track_objects(warehouse, LIKED_OBJECTS, user, objects, now, tables[LIKED_OBJECTS])
+        _save(warehouse, user, LikedProgress(prefix=held, total=total, mode="full"), history, cursor, now,
+              spotify.budget_per_day, had_prefix=True)
+        held_rows["written"] = True
+
     result = sync_liked(prefix, old_total, _fetcher(spotify, user, objects),
-                        allowance=allowance(context, spotify, warehouse, user), full=full)
+                        allowance=allowance(context, spotify, warehouse, user), full=full, checkpoint=checkpoint)
     seen = save_track_objects(warehouse, LIKED_OBJECTS, user, objects, now, tables[LIKED_OBJECTS])
     counts = _save(warehouse, user, result, history, cursor, now, spotify.budget_per_day,
-                   had_prefix=not tables["raw.liked_songs_held"].is_empty())
+                   had_prefix=held_rows["written"])
     context.log.info(f"liked songs of {user}: {cursor.progress}" + (f"; stopped: {result.stopped}" if result.stopped else ""))
     yield dg.MaterializeResult(asset_key=LIKED_SONGS_KEY, metadata={
         **counts,

@@ -1,6 +1,6 @@
 """Playlist items: re-read only for playlists whose snapshot changed, resumable when cut short."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -16,7 +16,7 @@ from assets.spotify.state import (
     ITEMS, Cursor, cursors_of, item_cursors, library_progress, read_tables, same_rows, save_track_objects,
     sync_table, write_cursors,
 )
-from assets.spotify.sync_plan import ItemsRead, pages, plan_playlists, sync_progress
+from assets.spotify.sync_plan import CHECKPOINT_PAGES, ItemsRead, pages, plan_playlists, sync_progress
 from assets.tables import table_spec
 from resources.budget import OutOfBudget, pausable
 from resources.spotify import SpotifyResource
@@ -79,10 +79,20 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
     plan = plan_playlists(user, listings, read_snapshots, item_cursors(cursors), can_read_any(spotify),
                           config.force_reread)
 
-    run = _read_items(spotify, user, plan.reads, tables[STAGING], allowance(context, spotify, warehouse, user))
-    counts = _save_items(warehouse, user, tables, plan, run)
+    committed = {"pages": False}
+
+    def checkpoint(so_far: ItemsRun) -> None:
+        """Commit the pages read so far, as a run stopped here would: a killed run resumes from them."""
+        save_track_objects(warehouse, PLAYLIST_OBJECTS, user, so_far.objects, now, tables[PLAYLIST_OBJECTS])
+        _save_items(warehouse, user, tables, plan, so_far, force=True)
+        write_cursors(warehouse, user, ITEMS, _sync_rows(plan, so_far, cursors, listed, now, spotify.budget_per_day))
+        committed["pages"] = True
+
+    run = _read_items(spotify, user, plan.reads, tables[STAGING], allowance(context, spotify, warehouse, user),
+                      checkpoint)
+    counts = _save_items(warehouse, user, tables, plan, run, force=committed["pages"])
     sync = _sync_rows(plan, run, cursors, listed, now, spotify.budget_per_day)
-    if sync != sorted(cursors.values(), key=lambda c: c.key):
+    if committed["pages"] or sync != sorted(cursors.values(), key=lambda c: c.key):
         write_cursors(warehouse, user, ITEMS, sync)
     seen = save_track_objects(warehouse, PLAYLIST_OBJECTS, user, run.objects, now, tables[PLAYLIST_OBJECTS])
     if run.partial:
@@ -113,9 +123,21 @@ def _staged(staging: pl.DataFrame, read: ItemsRead) -> list[dict]:
     return mine.sort("position").drop("user_id", "playlist_id", "snapshot_id").to_dicts()
 
 
+def _stopped_at(run: ItemsRun, reads: list[ItemsRead], read: ItemsRead, offset: int, total: int, rows: list[dict],
+                staging: pl.DataFrame) -> ItemsRun:
+    """`run` as if it stopped during `read` at `offset`: that read and the later ones are partial."""
+    partial = dict(run.partial)
+    partial[read.playlist_id] = (ItemsRead(read.playlist_id, read.snapshot_id, offset, total), list(rows))
+    for later in reads[reads.index(read) + 1:]:
+        partial[later.playlist_id] = (later, _staged(staging, later))
+    return ItemsRun(dict(run.rows), partial, dict(run.unreadable), list(run.objects), run.stopped)
+
+
 def _read_items(spotify: SpotifyResource, user: str, reads: list[ItemsRead], staging: pl.DataFrame,
-                budget: int | None) -> ItemsRun:
-    run, spent = ItemsRun(), 0
+                budget: int | None, checkpoint: Callable[[ItemsRun], None] | None = None,
+                every: int = CHECKPOINT_PAGES) -> ItemsRun:
+    """Read the planned pages; every `every` pages, `checkpoint` gets the run as if it stopped there."""
+    run, spent, unsaved = ItemsRun(), 0, 0
     for read in reads:
         rows, offset, total = _staged(staging, read), read.offset, read.items_total
         try:
@@ -129,11 +151,13 @@ def _read_items(spotify: SpotifyResource, user: str, reads: list[ItemsRead], sta
                 total, offset = page["total"], offset + len(page["items"])
                 if not page["items"]:
                     break
+                unsaved += 1
+                if checkpoint and unsaved >= every and offset < total:
+                    checkpoint(_stopped_at(run, reads, read, offset, total, rows, staging))
+                    unsaved = 0
         except OutOfBudget as stop:
-            run.partial[read.playlist_id] = (ItemsRead(read.playlist_id, read.snapshot_id, offset, total), rows)
+            run = _stopped_at(run, reads, read, offset, total, rows, staging)
             run.stopped = stop.why
-            for later in reads[reads.index(read) + 1:]:
-                run.partial[later.playlist_id] = (later, _staged(staging, later))
             break
         except (SpotifyForbidden, SpotifyNotFound) as refused:
             run.unreadable[read.playlist_id] = str(refused)
@@ -148,7 +172,8 @@ def _frame(rows_by_playlist: dict[str, list[dict]], extra: dict[str, dict] | Non
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
 
 
-def _save_items(warehouse: Warehouse, user: str, tables: dict[str, pl.DataFrame], plan, run: ItemsRun) -> dict:
+def _save_items(warehouse: Warehouse, user: str, tables: dict[str, pl.DataFrame], plan, run: ItemsRun,
+                force: bool = False) -> dict:
     """Replace the items of re-read playlists, drop those of gone or unreadable ones, keep partial pages."""
     listed, old_items, old_staging = tables["raw.playlists"], tables["raw.playlist_items"], tables[STAGING]
     readable_now = {r["playlist_id"] for r in listed.iter_rows(named=True) if r["readable"]} - set(run.unreadable)
@@ -157,13 +182,13 @@ def _save_items(warehouse: Warehouse, user: str, tables: dict[str, pl.DataFrame]
     fresh = _frame(run.rows)
     items = pl.concat([kept.drop("user_id"), fresh.select(kept.drop("user_id").columns).cast(kept.drop("user_id").schema)]) \
         if not fresh.is_empty() else kept.drop("user_id")
-    if not same_rows(old_items.drop("user_id"), items):
+    if force or not same_rows(old_items.drop("user_id"), items):
         warehouse.replace_partition("raw.playlist_items", user, items)
 
     snapshots = {pid: read.snapshot_id for pid, (read, _) in run.partial.items()}
     staging = _frame({pid: rows for pid, (_, rows) in run.partial.items()},
                      {pid: {"snapshot_id": s} for pid, s in snapshots.items()})
-    if not (staging.is_empty() and old_staging.is_empty()):
+    if force or not (staging.is_empty() and old_staging.is_empty()):
         warehouse.replace_partition(STAGING, user, staging if not staging.is_empty() else old_staging.drop("user_id").clear())
 
     identity = ["playlist_id", "position", "item_type", "uri", "added_at", "added_by"]

@@ -97,14 +97,27 @@ def needs_full_resync(last_full_sync_at: datetime | None, now: datetime, ttl: ti
 # -- liked songs: the run ----------------------------------------------------------------------
 
 
-class _Reader:
-    """Fetches pages within an allowance and remembers every entry seen, by position."""
+# A read commits what it holds every this many pages (see `sync_liked`'s `checkpoint`)
+CHECKPOINT_PAGES = 10
 
-    def __init__(self, fetch: Callable[[int], Page], allowance: int | None):
+Checkpoint = Callable[[list[Saved], int], None]
+
+
+class _Reader:
+    """Fetches pages within an allowance and remembers every entry seen, by position.
+
+    `exact` (set by the phase of the run) says what exact prefix the pages read so far make, when the
+    run is at a point where it knows one; every `every` pages that prefix goes to `checkpoint`."""
+
+    def __init__(self, fetch: Callable[[int], Page], allowance: int | None, checkpoint: Checkpoint | None = None,
+                 every: int = CHECKPOINT_PAGES):
         self.fetch, self.allowance = fetch, allowance
         self.requests = 0
         self.seen: dict[int, Saved] = {}
         self.total: int | None = None
+        self.checkpoint, self.every = checkpoint, every
+        self.exact: Callable[[], list[Saved]] | None = None
+        self.unsaved = 0
 
     def read(self, offset: int) -> Page:
         if self.allowance is not None and self.requests >= self.allowance:
@@ -114,6 +127,12 @@ class _Reader:
         self.total = page.total
         for i, entry in enumerate(page.entries):
             self.seen[page.offset + i] = entry
+        self.unsaved += 1
+        if self.checkpoint and self.exact and self.unsaved >= self.every:
+            prefix = self.exact()
+            if len(prefix) < self.total:  # a complete read is saved by its run
+                self.checkpoint(prefix, self.total)
+                self.unsaved = 0
         return page
 
     def contiguous_from(self, position: int) -> list[Saved]:
@@ -125,22 +144,30 @@ class _Reader:
 
 
 def sync_liked(prefix: Sequence[Saved], old_total: int, fetch: Callable[[int], Page],
-               allowance: int | None = None, full: bool = False, max_probe_share: float = 1.0) -> LikedProgress:
+               allowance: int | None = None, full: bool = False, max_probe_share: float = 1.0,
+               checkpoint: Checkpoint | None = None, every: int = CHECKPOINT_PAGES) -> LikedProgress:
     """One run over Liked Songs: head check, removals located, prefix grown until complete or out of budget.
 
     `prefix`/`old_total`: what mixtape holds (see the module docstring); `full`: ignore the prefix and
     re-read everything; `fetch(offset)`: one request for the page at `offset`.
+
+    `checkpoint(prefix, total)`: called every `every` pages while the pages read make an exact prefix
+    of the library (a read from scratch, and the growth after the head check), so the caller can
+    commit it: a run killed part-way resumes from the last checkpoint like a run stopped by the budget.
     """
-    reader = _Reader(fetch, allowance)
+    reader = _Reader(fetch, allowance, checkpoint, every)
     held = [] if full else list(prefix)
     old_total = 0 if full else old_total
     mode = "incremental" if held and len(held) >= old_total else "full"
     progress = LikedProgress(prefix=held, total=old_total if held else None, mode=mode)
+    if not held:
+        reader.exact = lambda: reader.contiguous_from(0)
     try:
         progress.new = _head_check(reader, held)
         progress.prefix, progress.removed, progress.probes = _reconcile(reader, held, old_total, progress.new,
                                                                         max_probe_share)
         progress.total = reader.total
+        reader.exact = lambda: progress.prefix + reader.contiguous_from(len(progress.prefix))
         _grow(reader, progress)
     except OutOfBudget as stop:
         progress.stopped = stop.why
@@ -149,7 +176,7 @@ def sync_liked(prefix: Sequence[Saved], old_total: int, fetch: Callable[[int], P
             progress.prefix, progress.total = reader.contiguous_from(0), reader.total
     except Inconsistent:
         rest = None if allowance is None else allowance - reader.requests
-        restarted = sync_liked([], 0, fetch, rest)
+        restarted = sync_liked([], 0, fetch, rest, checkpoint=checkpoint, every=every)
         restarted.requests += reader.requests
         return restarted
     progress.requests = reader.requests

@@ -5,6 +5,11 @@ Per-user assets run once per user (`--user`, else every user partition, else eve
 shared assets (enrichment) run once. Stages run in order: ingest, enrich, rules, push, marts (the SQL
 marts, the library report and `ops/api_requests`, the request ledger's copy in the warehouse); after a
 run the snapshot `mixtape sql` reads is refreshed.
+
+Each step runs a named job of `pipelines/jobs.py` (the UI's run list reads ingest, enrich, rules, push,
+marts). When a stage fails for a user, the stages that read its results are not run for that user
+(skipped, with the cause); a table of every user and stage is printed at the end, and the exit status
+is 1 when anything failed or was skipped.
 """
 
 from __future__ import annotations
@@ -12,27 +17,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-STAGES = ["ingest", "enrich", "rules", "push", "marts"]
+STAGES = ["ingest", "enrich", "rules", "push", "marts"]  # as pipelines/jobs.py (not imported here: `--help` stays fast)
 # `all` reads the library again after pushing, so the warehouse already holds the playlists mixtape
 # just wrote: the next run finds them unchanged instead of re-reading them
 ALL_STAGES = ["ingest", "enrich", "rules", "push", "ingest", "marts"]
-
-
-def stage_selection(stage: str):
-    """The assets of one stage, by asset group (the push on its own)."""
-    import dagster as dg
-
-    from assets.ops.api_requests import api_requests
-    from assets.playlists.push import push_playlists
-
-    push = dg.AssetSelection.assets(push_playlists)
-    return {
-        "ingest": dg.AssetSelection.groups("spotify"),
-        "enrich": dg.AssetSelection.groups("enrichment"),
-        "rules": dg.AssetSelection.groups("playlists") - push,
-        "push": push,
-        "marts": dg.AssetSelection.groups("marts", "report") | dg.AssetSelection.assets(api_requests),
-    }[stage]
 
 
 def load_definitions():
@@ -68,16 +56,11 @@ def users_to_run(instance, defs, user: str | None) -> list[str]:
     return stored
 
 
-def plan(defs, stages: list[str]) -> list[tuple[str, list, bool]]:
-    """(stage, asset keys, per user?) in run order; a stage's shared and per-user assets run apart."""
-    graph = defs.resolve_asset_graph()
-    steps = []
-    for stage in stages:
-        keys = sorted(stage_selection(stage).resolve(graph), key=lambda k: k.to_user_string())
-        per_user = [k for k in keys if graph.get(k).partitions_def is not None]
-        shared = [k for k in keys if graph.get(k).partitions_def is None]
-        steps += [(stage, group, flag) for group, flag in [(shared, False), (per_user, True)] if group]
-    return steps
+def plan(stages: list[str]) -> list:
+    """The jobs to run, in order (`pipelines/jobs.py`: a stage's shared job before its per-user one)."""
+    from pipelines.jobs import jobs_of
+
+    return [job for stage in stages for job in jobs_of(stage)]
 
 
 def run_config(keys: list, dry_run: bool) -> dict:
@@ -90,22 +73,105 @@ def run_config(keys: list, dry_run: bool) -> dict:
     return config
 
 
-def materialize(defs, instance, keys: list, partition_key: str | None, dry_run: bool = False):
+def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = False):
+    """Run one named stage job (a `pipelines.jobs.StageJob`) in this process, for one user or shared."""
     import dagster as dg
 
+    from pipelines.jobs import JOB
+
     from assets.partitions import USER_TAG
+    from pipelines.lifecycle import process_tags, wait_for_pool
     from pipelines.resources import resources_from_env
 
-    return dg.materialize(
-        [*defs.assets, *(defs.asset_checks or [])],
-        selection=dg.AssetSelection.assets(*keys),
+    wait_for_pool(instance)  # here SIGTERM/SIGINT act; Dagster's own wait for the pool slot ignores them
+
+    # the environment as it is now, not when the definitions loaded
+    job_defs = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=[JOB[job.name]],
+                              resources=resources_from_env(), executor=dg.in_process_executor)
+    return job_defs.get_job_def(job.name).execute_in_process(
         partition_key=partition_key,
         instance=instance,
-        resources=resources_from_env(),  # the environment as it is now, not when the definitions loaded
-        run_config=run_config(keys, dry_run),
-        tags={USER_TAG: partition_key} if partition_key else None,  # one sync per user (dagster.yaml)
+        run_config=run_config(list(job.keys), dry_run),
+        # one sync per user (dagster.yaml); the process, so the next run can tell this one died (pipelines/lifecycle.py)
+        tags={**process_tags(), **({USER_TAG: partition_key} if partition_key else {})},
         raise_on_error=False,
     )
+
+
+def failed_cause(result) -> str:
+    """The first step failure of a run, in one line."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            message = event.step_failure_data.error.message.strip().splitlines()
+            return f"{event.step_key}: {message[-1] if message else 'failed'}"[:160]
+    return "the run failed"
+
+
+SHARED = "(shared)"
+
+
+class Outcomes:
+    """Each user's result per stage: ok, FAILED (cause) or skipped (cause); shared stages under SHARED."""
+
+    def __init__(self, users: list[str]):
+        self.users = users
+        self.results: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def failed(self, stage: str, user: str | None) -> str | None:
+        """Why `stage` cannot run for `user` (None: its shared job): an earlier stage it reads failed or
+        was skipped, for this user or in its shared job. One user's failure never stops the others."""
+        from pipelines.jobs import DEPENDS_ON
+
+        for needed in DEPENDS_ON[stage]:
+            for who in ([user] if user else []) + [SHARED]:
+                status, _ = self.results.get((who, needed), ("ok", ""))
+                if status != "ok":
+                    return f"{needed} {status}" + (" (shared)" if who == SHARED else "")
+        return None
+
+    def record(self, stage: str, user: str | None, status: str, cause: str = "") -> None:
+        key = (user or SHARED, stage)
+        if self.results.get(key, ("ok", ""))[0] == "ok" or status != "ok":  # the second ingest never hides the first
+            self.results[key] = (status, cause)
+
+    @property
+    def all_ok(self) -> bool:
+        return all(status == "ok" for status, _ in self.results.values())
+
+    def table(self) -> str:
+        stages = [s for s in STAGES if any(k[1] == s for k in self.results)]
+        rows = [(who, [self.results.get((who, s), ("–", ""))[0] for s in stages])
+                for who in [SHARED, *self.users] if any(k[0] == who for k in self.results)]
+        width = max(len(who) for who, _ in rows) if rows else 4
+        widths = [max(len(s), *(len(r[1][i]) for r in rows)) for i, s in enumerate(stages)]
+        lines = ["  ".join(["user".ljust(width), *(s.ljust(w) for s, w in zip(stages, widths))]).rstrip()]
+        lines += ["  ".join([who.ljust(width), *(c.ljust(w) for c, w in zip(cells, widths))]).rstrip() for who, cells in rows]
+        causes = [f"  {who} {stage}: {status} — {cause}" for (who, stage), (status, cause) in self.results.items()
+                  if status != "ok" and cause]
+        return "\n".join(lines + causes)
+
+
+def run_steps(defs, instance, jobs: list, users: list[str], dry_run: bool = False, say=print) -> tuple[Outcomes, list]:
+    """Run each job (per user or shared) in order, skipping what a failure upstream makes pointless."""
+    outcomes, results = Outcomes(users), []
+    for job in jobs:
+        names = ", ".join(k.to_user_string() for k in job.keys)
+        for user in users if job.per_user else [None]:
+            who = f" for {user}" if user else ""
+            cause = outcomes.failed(job.stage, user)
+            if cause:
+                outcomes.record(job.stage, user, "skipped", cause)
+                say(f"{job.name}{who}: skipped ({cause})")
+                continue
+            result = materialize(defs, instance, job, user, dry_run)
+            results.append(result)
+            if result.success:
+                outcomes.record(job.stage, user, "ok")
+                say(f"{job.name}{who}: ok (run {result.run_id}) {names}")
+            else:
+                outcomes.record(job.stage, user, "FAILED", failed_cause(result))
+                say(f"{job.name}{who}: FAILED (run {result.run_id}) {names}")
+    return outcomes, results
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,23 +185,25 @@ def run(args: argparse.Namespace) -> int:
         return 2
     defs = load_definitions()
     stages = ALL_STAGES if args.stage == "all" else [args.stage]
-    steps = plan(defs, stages)
+    steps = plan(stages)
     with open_instance() as instance:
+        startup_check(instance)
         users = users_to_run(instance, defs, args.user)
-        if any(per_user for _, _, per_user in steps) and not users:
+        if any(job.per_user for job in steps) and not users:
             print("mixtape run: no Spotify user yet; run `mixtape login` first", file=sys.stderr)
             return 1
-        failed = 0
-        for stage, keys, per_user in steps:
-            names = ", ".join(k.to_user_string() for k in keys)
-            for user in users if per_user else [None]:
-                who = f" for {user}" if user else ""
-                result = materialize(defs, instance, keys, user, args.dry_run)
-                status = "ok" if result.success else "FAILED"
-                failed += not result.success
-                print(f"{stage}{who}: {status} (run {result.run_id}) {names}")
+        outcomes, _ = run_steps(defs, instance, steps, users, args.dry_run)
         refresh_sql_snapshot(defs)
-        return 1 if failed else 0
+        print(outcomes.table())
+        return 0 if outcomes.all_ok else 1
+
+
+def startup_check(instance) -> None:
+    """Runs of earlier `mixtape run`s whose process died: failed, pool slots freed, sync events closed."""
+    from pipelines.lifecycle import reap_dead_runs
+    from pipelines.resources import initialized
+
+    reap_dead_runs(instance, initialized("warehouse"), log=lambda line: print(line, file=sys.stderr))
 
 
 def refresh_sql_snapshot(defs) -> None:
