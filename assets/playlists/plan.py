@@ -364,15 +364,19 @@ DEFAULT_MAX_REMOVE_SHARE = 0.5
 
 def guardrail(plan: Plan, current_length: int, max_remove_share: float = DEFAULT_MAX_REMOVE_SHARE,
               rule_changed: bool = False, force: bool = False) -> str | None:
-    """Why a plan must not run, or None. Removing most of a playlist usually means an upstream
-    failure, not a rule change, so it needs the rule to have changed or a forced run."""
+    """Why a plan must not run, or None. Removing most of a playlist while its rule is unchanged
+    means its inputs shrank (usually an upstream failure), so it needs the rule to have changed or a
+    forced run; so does emptying it because the rule now matches nothing."""
     if current_length == 0 or rule_changed or force:
         return None
+    if plan.final_length == 0 and plan.removed:
+        return (f"refused: the rule now matches nothing and the plan would empty the playlist (removes {plan.removed} of {current_length} "
+                "tracks) while the rule is unchanged; change the rule or force it (--force NAME)")
     share = plan.removed / current_length
     if share > max_remove_share:
         return (
-            f"plan removes {plan.removed} of {current_length} tracks ({share:.0%} > {max_remove_share:.0%}) "
-            "while the rule is unchanged; run with force to allow it"
+            f"refused: plan removes {plan.removed} of {current_length} tracks ({share:.0%} > {max_remove_share:.0%}) "
+            "while the rule is unchanged and its inputs shrank; run with force (--force NAME) to allow it"
         )
     return None
 

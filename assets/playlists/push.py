@@ -9,7 +9,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 import dagster as dg
@@ -17,7 +17,7 @@ import polars as pl
 
 from assets.automation import PUSH_WHEN_CHANGED
 from assets.partitions import spotify_users
-from assets.playlists.tracklists import TRACKLISTS_KEY
+from assets.playlists.tracklists import TRACKLIST_ASSETS, TRACKLISTS_KEY
 from assets.spotify.playlists import PLAYLISTS_KEY
 from assets.spotify.parse import item_of
 from assets.spotify.state import library_complete
@@ -58,6 +58,8 @@ MANAGED_KEY = dg.AssetKey(["playlists", "managed_playlists"])
 ITEM_FIELDS = "items(added_at,item(uri),track(uri)),next"
 # Errors after which the playlist may or may not hold the write: re-read and re-plan, never re-send.
 UNCERTAIN = (SpotifyWriteUncertain, SpotifyRateLimited, SpotifyUnavailable)
+# What the API can add to a playlist; local files and anything else are left out of the push.
+PUSHABLE_PREFIXES = ("spotify:track:", "spotify:episode:")
 
 
 def utcnow() -> datetime:
@@ -86,6 +88,7 @@ class PartOutcome:
     skipped: bool = False  # nothing changed on either side since mixtape's last push
     snapshot_id: str | None = None
     plans: list[Plan] = field(default_factory=list)
+    uncertain: int = 0  # write attempts whose answer was lost
 
 
 class PushFailed(SpotifyError):
@@ -141,15 +144,33 @@ def wait_for(error: SpotifyError, policy: PushPolicy, clock: Callable[[], float]
         sleep(seconds)
 
 
+class Journal:
+    """What a push writes, kept as it goes: `intend` stores the plan durably before its first write
+    (so a crash or a lost answer leaves a trace the next run of any stage sees and reads afresh), and
+    every request sent is listed with its outcome (ok | uncertain | failed) for the sync event."""
+
+    def __init__(self, intend: Callable[[Plan], None] = lambda plan: None):
+        self._intend = intend
+        self.applied: list[dict] = []
+
+    def intend(self, plan: Plan) -> None:
+        self._intend(plan)
+
+    def sent(self, playlist_id: str, step: Step, outcome: str) -> None:
+        self.applied.append({**events.step_json(step), "playlist_id": playlist_id, "outcome": outcome})
+
+
 def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: PushPolicy,
               log: Callable[[str], None] = print, clock: Callable[[], float] = time.time,
-              sleep: Callable[[float], None] = time.sleep, known_items: list[Item] | None = None) -> PartOutcome:
+              sleep: Callable[[float], None] = time.sleep, known_items: list[Item] | None = None,
+              journal: Journal | None = None) -> PartOutcome:
     """Read (unless `known_items` are the playlist as it stands), plan, write; after any uncertain
     write, read and plan again (bounded).
 
     The guardrail judges the first plan only: later plans continue a change already allowed, and
     since removals precede additions in every plan, a re-plan never drops an entry the first kept.
     """
+    journal = journal or Journal()
     outcome = PartOutcome(playlist_id)
     last_error: SpotifyError | None = None
     for attempt in range(policy.max_attempts + 1):
@@ -166,12 +187,22 @@ def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: P
         if attempt == policy.max_attempts:
             break
         outcome.attempts += 1
+        journal.intend(plan)  # durable before the first write: a crash from here on is seen by the next run
         try:
             for step in plan.steps:
                 outcome.write_requests += 1
-                outcome.snapshot_id = send(spotify, user, playlist_id, step)
+                try:
+                    outcome.snapshot_id = send(spotify, user, playlist_id, step)
+                except SpotifyWriteUncertain:
+                    journal.sent(playlist_id, step, "uncertain")
+                    raise
+                except SpotifyError:
+                    journal.sent(playlist_id, step, "failed")
+                    raise
+                journal.sent(playlist_id, step, "ok")
         except UNCERTAIN as error:
             last_error = error
+            outcome.uncertain += 1
             log(f"{playlist_id}: write attempt {attempt + 1} uncertain ({type(error).__name__}); re-reading")
             outcome.snapshot_id = None
             wait_for(error, policy, clock, sleep)
@@ -189,46 +220,107 @@ def part_name(child: str, part: int) -> str:
     return child if part == 1 else f"{child} ({part})"
 
 
-def describe(child: str) -> str:
-    return f"Built from the rule “{child}” {MARKER}"
+def marker_of(user: str, child: str, part: int = 1) -> str:
+    """The stable mark in a managed playlist's description: the user and the child playlist (and part)."""
+    return f"[mixtape:{user}/{child}" + (f"#{part}" if part > 1 else "") + "]"
+
+
+def describe(child: str, marker: str = "") -> str:
+    return f"Built from the rule “{child}” {MARKER}" + (f" {marker}" if marker else "")
+
+
+class CreateDeferred(SpotifyError):
+    """The run's cap on newly created playlists is reached: this child playlist waits for the next run."""
 
 
 @dataclass(frozen=True)
 class Listing:
-    """The user's /me/playlists as ingestion last read it: snapshot ids by playlist, and when."""
+    """The user's /me/playlists as ingestion last read it: snapshot ids by playlist, the managed
+    markers found in descriptions, and when it was read."""
 
     snapshots: dict[str, str]
     fetched_at: datetime | None
+    marked: dict[str, str] = field(default_factory=dict)  # marker -> playlist id (the user's own playlists)
 
     def snapshot_since(self, known: dict) -> str | None:
-        """The listed snapshot of a managed playlist when the listing is newer than mixtape's last push."""
+        """The listed snapshot of a managed playlist when the listing is newer than mixtape's last push
+        and than its last attempt; never while a write of that attempt is uncertain."""
         pushed_at = known.get("pushed_at")
-        if self.fetched_at is None or pushed_at is None or self.fetched_at <= pushed_at:
+        if self.fetched_at is None or pushed_at is None or self.fetched_at <= pushed_at or known.get("intent"):
+            return None
+        attempted = known.get("intent_at")
+        if attempted is not None and self.fetched_at <= attempted:
             return None
         return self.snapshots.get(known["playlist_id"])
+
+    def adoptable(self, marker: str, gone: set[str]) -> tuple[str, str | None] | None:
+        playlist_id = self.marked.get(marker)
+        if playlist_id is None or playlist_id in gone:
+            return None
+        return playlist_id, self.snapshots.get(playlist_id)
 
 
 NO_LISTING = Listing({}, None)
 
 
+def listing_of(playlists: list[dict], user: str, fetched_at: datetime | None) -> Listing:
+    """A Listing from raw.playlists rows (or playlist objects of /me/playlists)."""
+    snapshots, marked = {}, {}
+    for row in playlists:
+        playlist_id = row.get("playlist_id") or row.get("id")
+        owner = row.get("owner_id") or (row.get("owner") or {}).get("id")
+        snapshots[playlist_id] = row.get("snapshot_id")
+        description = row.get("description") or ""
+        if owner == user and "[mixtape:" in description:
+            start = description.index("[mixtape:")
+            marked.setdefault(description[start:description.index("]", start) + 1], playlist_id)
+    return Listing(snapshots, fetched_at, marked)
+
+
+def fresh_listing(spotify, user: str, now: datetime) -> Listing:
+    """/me/playlists read now: only after a create whose answer never came back."""
+    objects = []
+    page = spotify.my_playlists_page(user, 0)
+    while page:
+        objects += [o for o in page["items"] if o]
+        page = spotify.next_page(user, page) if page.get("next") else None
+    return listing_of(objects, user, now)
+
+
 def managed_playlist(spotify, user: str, child: str, part: int, known: dict | None,
-                     dry_run: bool, listing: Listing = NO_LISTING) -> tuple[str | None, str | None]:
+                     dry_run: bool, listing: Listing = NO_LISTING,
+                     may_create: Callable[[], None] = lambda: None,
+                     creating: Callable[[str], None] = lambda marker: None,
+                     key: str | None = None) -> tuple[str | None, str | None, str]:
     """The id of the child playlist's part on Spotify and its current snapshot: the recorded one if
-    it still exists, else a new playlist (none in a dry run). Never adopts a playlist by name. A
-    listing read after the last push already holds the snapshot, so no request is needed then."""
-    if known is not None:
+    it still exists; else the user's playlist carrying its marker (adopted: the warehouse was lost or
+    the recorded playlist answers 404); else a new playlist (none in a dry run). Never adopts a
+    playlist by name. A listing read after the last push already holds the snapshot, so no request is
+    needed then. The third value says how it was found: known | adopted | created | none.
+    `may_create` raises CreateDeferred past the run's cap; `creating` stores the intent
+    to create durably before the request, so a lost answer is found again by its marker."""
+    marker = (known or {}).get("marker") or marker_of(user, key or child, part)
+    gone: set[str] = set()
+    if known is not None and known.get("playlist_id"):
         listed = listing.snapshot_since(known)
         if listed is not None:
-            return known["playlist_id"], listed
+            return known["playlist_id"], listed, "known"
         try:
             meta = spotify.playlist(user, known["playlist_id"], fields="id,snapshot_id")
-            return known["playlist_id"], meta.get("snapshot_id")
+            return known["playlist_id"], meta.get("snapshot_id"), "known"
         except SpotifyNotFound:
-            pass  # the user deleted it: make a new one
+            gone.add(known["playlist_id"])  # the user deleted it: adopt another with the marker, or make one
+    if known is not None and (known.get("intent") or "").startswith('{"op": "create"'):
+        listing = fresh_listing(spotify, user, utcnow())  # the create may have landed: look before making another
+    adopted = listing.adoptable(marker, gone)
+    if adopted is not None:
+        return adopted[0], None, "adopted"  # its items are read before planning: the listing may be old
     if dry_run:
-        return None, None
-    created = spotify.create_playlist(user, part_name(child, part), describe(child), public=False)
-    return created["id"], created.get("snapshot_id")
+        return None, None, "none"
+    may_create()
+    creating(marker)
+    created = spotify.create_playlist(user, part_name(child, part), describe(child, marker), public=False)
+    return created["id"], created.get("snapshot_id"), "created"
 
 
 def managed_row(user: str, child: str, part: int, playlist_id: str, known: dict | None, now: datetime,
@@ -237,18 +329,24 @@ def managed_row(user: str, child: str, part: int, playlist_id: str, known: dict 
     row = dict(known) if same else {"user_id": user, "child_playlist": child, "part": part, "playlist_id": playlist_id,
                                     "name": part_name(child, part), "created_at": now, "rule_hash": None,
                                     "tracklist_hash": None, "tracklist": None, "snapshot_id": None,
-                                    "pushed_at": None}
+                                    "pushed_at": None, "marker": marker_of(user, child, part), "intent": None,
+                                    "intent_at": None}
     return {**row, **fields}
 
 
 def untouched_since_last_push(known: dict | None, playlist_id: str | None, snapshot: str | None) -> bool:
-    """Nobody wrote to the playlist since mixtape's last push: it still holds what was pushed."""
+    """Nobody wrote to the playlist since mixtape's last push, and no write of mixtape's own is
+    uncertain: it still holds what was pushed."""
     return bool(known and snapshot and playlist_id == known["playlist_id"] and snapshot == known.get("snapshot_id")
-                and known.get("tracklist") is not None)
+                and known.get("tracklist") is not None and not known.get("intent"))
 
 
 def last_pushed_items(known: dict) -> list[Item]:
     return [Item(uri) for uri in json.loads(known["tracklist"])]
+
+
+def pushable(uri: str | None) -> bool:
+    return bool(uri) and uri.startswith(PUSHABLE_PREFIXES)
 
 
 @dataclass
@@ -263,46 +361,76 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
                record: Callable[[dict[int, dict]], None] = lambda rows: None,
                log: Callable[[str], None] = print, now: Callable[[], datetime] = utcnow,
                limit: int = MAX_PLAYLIST_ITEMS, clock: Callable[[], float] = time.time,
-               sleep: Callable[[float], None] = time.sleep, listing: Listing = NO_LISTING) -> ChildResult:
-    """Push one child playlist, all its parts; parts no longer needed are emptied (guardrail
-    permitting). `record` stores managed rows as soon as a playlist is created, so a push that dies
-    later never leaves a playlist mixtape has forgotten."""
-    parts = split_parts(tracks, limit_mode, limit)
+               sleep: Callable[[float], None] = time.sleep, listing: Listing = NO_LISTING,
+               journal: Journal | None = None, may_create: Callable[[], None] = lambda: None) -> ChildResult:
+    """Push one child playlist, all its parts; parts no longer needed are emptied (allowed whenever the
+    parts still needed were: the surplus is the rule's own doing). Tracks that cannot be pushed (local
+    files, anything not a Spotify uri) are left out and counted. `record` stores managed rows as soon as
+    anything changes (a playlist created or adopted, a write about to be sent), so a push that dies
+    later never leaves a playlist mixtape has forgotten or a state it would trust wrongly."""
+    journal = journal or Journal()
+    spendable = [uri for uri in tracks if pushable(uri)]
+    unpushable = len(tracks) - len(spendable)
+    if unpushable:
+        log(f"{child}: {unpushable} tracks left out of the push (local files or not Spotify tracks)")
+    parts = split_parts(spendable, limit_mode, limit)
     if parts.warning:
         log(f"{child}: {parts.warning}")
-    targets = parts.parts + [[] for _ in range(len(parts.parts), max(managed, default=0))]
+    needed = len(parts.parts)
+    targets = parts.parts + [[] for _ in range(needed, max(managed, default=0))]
     rows, outcomes = dict(managed), []
     for part, target in enumerate(targets, start=1):
-        known = managed.get(part)
-        playlist_id, snapshot = managed_playlist(spotify, user, child, part, known, policy.dry_run, listing)
+        known = rows.get(part)
+
+        def creating(marker: str, part=part, known=known) -> None:
+            rows[part] = {**managed_row(user, child, part, "", None, now()), "marker": marker,
+                          "intent": json.dumps({"op": "create", "marker": marker}), "intent_at": now()}
+            record(rows)
+
+        playlist_id, snapshot, how = managed_playlist(spotify, user, child, part, known, policy.dry_run, listing,
+                                                      may_create, creating if not policy.dry_run else lambda m: None)
         digest = tracklist_hash(target)
-        untouched = untouched_since_last_push(known, playlist_id, snapshot)
+        untouched = how == "known" and untouched_since_last_push(known, playlist_id, snapshot)
         if untouched and digest == known.get("tracklist_hash"):
             unchanged = plan_push([Item(uri) for uri in target], target, policy.plan_options)
             outcomes.append(PartOutcome(playlist_id, plan=unchanged, skipped=True, snapshot_id=snapshot))
             continue
+        surplus = part > needed and not any(o.refused for o in outcomes)
+        part_policy = replace(policy, rule_changed=True) if surplus else policy
         if playlist_id is None:  # dry run of a playlist not created yet
             outcomes.append(PartOutcome(None, plan=plan_push([], target, policy.plan_options)))
         else:
-            created = known is None or known["playlist_id"] != playlist_id
-            if created:
-                rows[part] = managed_row(user, child, part, playlist_id, known, now())
+            if how in ("adopted", "created") and not policy.dry_run:
+                base = rows.get(part) if how == "adopted" and rows.get(part, {}).get("playlist_id") else None
+                rows[part] = {**managed_row(user, child, part, playlist_id, base, now()), "intent": None,
+                              "intent_at": None}
                 record(rows)
             # a playlist just created is empty, one untouched since the last push holds what was pushed:
             # neither needs reading
-            current = [] if created else last_pushed_items(known) if untouched else None
-            outcomes.append(push_part(spotify, user, playlist_id, target, policy, log, clock, sleep,
-                                      known_items=current))
+            current = [] if how == "created" else last_pushed_items(known) if untouched else None
+
+            def intend(plan: Plan, part=part, playlist_id=playlist_id) -> None:
+                rows[part] = managed_row(user, child, part, playlist_id, rows[part], now(), snapshot_id=None,
+                                         intent=json.dumps({"op": "push", "steps": len(plan.steps),
+                                                            "target": tracklist_hash(target)}),
+                                         intent_at=now())
+                record(rows)
+
+            journal._intend = intend if not policy.dry_run else (lambda plan: None)
+            outcomes.append(push_part(spotify, user, playlist_id, target, part_policy, log, clock, sleep,
+                                      known_items=current, journal=journal))
         outcome = outcomes[-1]
         log(f"{child} part {part}: {json.dumps(outcome.plan.summary())}"
             + (f"; refused: {outcome.refused}" if outcome.refused else ""))
         if playlist_id is not None and not policy.dry_run and not outcome.refused:
             # the snapshot of what was pushed: the last write's, or (nothing written) the one read first
             pushed_snapshot = outcome.snapshot_id if outcome.write_requests else snapshot
-            rows[part] = managed_row(user, child, part, playlist_id, known, now(), rule_hash=rule_hash,
+            rows[part] = managed_row(user, child, part, playlist_id, rows.get(part), now(), rule_hash=rule_hash,
                                      tracklist_hash=digest, tracklist=json.dumps(target),
-                                     snapshot_id=pushed_snapshot, pushed_at=now())
-    return ChildResult(finish(event, outcomes, policy, sum(map(len, parts.parts)), now()), rows, outcomes)
+                                     snapshot_id=pushed_snapshot, pushed_at=now(), intent=None, intent_at=None)
+    event = {**event, "unpushable": unpushable}
+    event = finish(event, outcomes, policy, sum(map(len, parts.parts)), now())
+    return ChildResult(events.record_applied(event, journal.applied) if not policy.dry_run else event, rows, outcomes)
 
 
 def finish(event: dict, outcomes: list[PartOutcome], policy: PushPolicy, tracks: int, now: datetime) -> dict:
@@ -323,7 +451,7 @@ def finish(event: dict, outcomes: list[PartOutcome], policy: PushPolicy, tracks:
 
 class PushConfig(dg.Config):
     dry_run: bool = False  # plan, store and print; write nothing
-    force: bool = False  # allow plans past the removal guardrail
+    force: list[str] = []  # child playlists allowed past the removal guardrail ("*": all)
     verify: bool = False  # read each playlist again after writing it (costs a full read)
     max_remove_share: float = DEFAULT_MAX_REMOVE_SHARE
     limit_mode: str = "split"  # over 10,000 tracks: "split" into numbered parts or "truncate"
@@ -331,17 +459,29 @@ class PushConfig(dg.Config):
     max_wait_s: float = 60.0  # longest Retry-After waited out before giving up
     only: list[str] = []  # child playlists to push (default: all)
     push_partial: bool = False  # push even while the user's library is still being synced
+    max_created_per_run: int = 20  # new Spotify playlists one run may create; the rest wait for the next run
 
 
-def tracklists(df: pl.DataFrame) -> dict[str, dict]:
-    """Per child playlist: its uris in order, and its rule hash and source when the mart has them."""
+def tracklists(df: pl.DataFrame, summary: pl.DataFrame | None = None) -> dict[str, dict]:
+    """Per child playlist: its uris in order, its rule hash and source when known, and its status.
+
+    `summary` (marts.child_playlists: one row per child playlist, empty ones included) names every
+    child playlist and its rule hash; without it, the children with tracks are all there is."""
     result = {}
     for (child,), rows in df.sort("child_playlist", "position").group_by("child_playlist", maintain_order=True):
         result[child] = {
             "uris": rows["track_uri"].to_list(),
             "rule_hash": rows["rule_hash"][0] if "rule_hash" in rows.columns else None,
             "base_source": rows["base_source"][0] if "base_source" in rows.columns else None,
+            "status": "built",
         }
+    if summary is not None and summary.height:
+        known = result
+        result = {}
+        for row in summary.sort("child_playlist").to_dicts():
+            entry = known.get(row["child_playlist"], {"uris": [], "base_source": None})
+            result[row["child_playlist"]] = {**entry, "rule_hash": row["rule_hash"] or entry.get("rule_hash"),
+                                             "status": row["status"], "reason": row.get("reason")}
     return result
 
 
@@ -354,15 +494,26 @@ class SyncStore:
         self.events = events.from_frame(warehouse.read(events.TABLE, user_id=user))
         stored = warehouse.read(MANAGED, user_id=user)
         self.managed_schema = polars_schema(MANAGED)
-        self.managed = stored.to_dicts()
+        self.managed = [{key: row.get(key) for key in self.managed_schema} for row in stored.to_dicts()]
         listed = warehouse.read("raw.playlists", user_id=user)
-        self.listing = Listing(dict(zip(listed["playlist_id"], listed["snapshot_id"])),
-                               listed["fetched_at"].max() if listed.height else None)
+        self.listing = listing_of(listed.to_dicts(), user, listed["fetched_at"].max() if listed.height else None)
+
+    def close_orphans(self, run_id: str | None, now: datetime,
+                      running: Callable[[str | None], bool] | None = None) -> list[dict]:
+        """Mark failed the in_progress events of runs no longer running. One push per user runs at a
+        time, so without a better witness any other run's in_progress event is an orphan."""
+        alive = running or (lambda other: other == run_id)
+        before = {e["id"]: e["status"] for e in self.events}
+        self.events = events.fail_orphans(self.events, now, lambda other: other == run_id or alive(other))
+        closed = [e for e in self.events if before[e["id"]] != e["status"]]
+        if closed:
+            self._write_events()
+        return closed
 
     def start(self, child: str, base_source: str | None, run_id: str | None, dry_run: bool, now: datetime) -> dict:
-        """Mark orphaned events failed and record this push as in progress, in one write."""
+        """Record this push as in progress."""
         event = events.start_event(self.user, child, now, base_source, run_id, dry_run)
-        self.events = events.fail_orphans(self.events, now) + [event]
+        self.events = self.events + [event]
         self._write_events()
         return event
 
@@ -382,42 +533,99 @@ class SyncStore:
         self.warehouse.replace_partition(MANAGED, self.user, pl.DataFrame(self.managed, schema=self.managed_schema))
 
 
+def forced(config: PushConfig, child: str) -> bool:
+    return "*" in config.force or child in config.force
+
+
 def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: PushConfig,
               run_id: str | None = None, log: Callable[[str], None] = print,
               clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
-              now: Callable[[], datetime] = utcnow) -> list[dict]:
+              now: Callable[[], datetime] = utcnow, warn: Callable[[str], None] | None = None,
+              running: Callable[[str | None], bool] | None = None) -> list[dict]:
     """Push every child playlist of one user (`wanted`: as `tracklists` gives them); one sync event
-    each. Returns the events."""
+    each. Returns the events. `running(run_id)` tells whether another run is still alive (the Dagster
+    instance's run status); the in_progress events of dead runs are closed first."""
+    warn = warn or log
     store = SyncStore(warehouse, user)
+    for orphan in store.close_orphans(run_id, now(), running):
+        warn(f"{orphan['child_playlist']}: {orphan['error_message']}")
+    created = 0
+
+    def may_create() -> None:
+        nonlocal created
+        if created >= config.max_created_per_run:
+            raise CreateDeferred(f"{config.max_created_per_run} playlists created in this run already "
+                                 "(max_created_per_run): deferred to the next run")
+        created += 1
+
     finished = []
     for child, tracklist in wanted.items():
         if config.only and child not in config.only:
             continue
+        if tracklist.get("status") == "invalid":
+            warn(f"{child}: rule invalid, playlist left as it is: {tracklist.get('reason')}")
+            continue
         known = store.managed_parts(child)
-        recorded_hash = next((row["rule_hash"] for row in known.values()), None)
+        recorded_hash = next((row["rule_hash"] for row in known.values() if row.get("rule_hash")), None)
+        rule_changed = bool(recorded_hash and tracklist["rule_hash"] and recorded_hash != tracklist["rule_hash"])
         policy = PushPolicy(
-            dry_run=config.dry_run, force=config.force, verify=config.verify,
+            dry_run=config.dry_run, force=forced(config, child), verify=config.verify,
             max_remove_share=config.max_remove_share, max_attempts=config.max_attempts, max_wait_s=config.max_wait_s,
-            rule_changed=bool(recorded_hash and tracklist["rule_hash"] and recorded_hash != tracklist["rule_hash"]),
+            rule_changed=rule_changed,
         )
         event = store.start(child, tracklist["base_source"], run_id, config.dry_run, now())
         spent_before = sum(spotify.requests_spent(user).values())
+        journal = Journal()
         try:
             result = push_child(spotify, user, child, tracklist["uris"], known, policy, tracklist["rule_hash"],
                                 config.limit_mode, event, lambda rows: store.save_managed(child, rows), log,
-                                now=now, clock=clock, sleep=sleep, listing=store.listing)
+                                now=now, clock=clock, sleep=sleep, listing=store.listing, journal=journal,
+                                may_create=may_create)
             event = result.event
-            if not config.dry_run and result.rows != known:
+            if not config.dry_run and result.rows != store.managed_parts(child):
                 store.save_managed(child, result.rows)
+        except CreateDeferred as deferred:
+            event = events.finish_event(event, events.SKIPPED, now(), error=f"deferred: {deferred}")
+            warn(f"{child}: {deferred}")
         except Exception as error:  # one failing child playlist never stops the others; the event says why
             event = events.finish_event(event, events.FAILED, now(), error=f"{type(error).__name__}: {error}")
+            event = events.record_applied(event, journal.applied)
+        if event["status"] == events.FAILED:
+            empty = not tracklist["uris"]
+            warn(f"{child}: push failed" + (" (its rule now matches nothing)" if empty else "")
+                 + f": {event['error_message']}")
         event = {**event, "api_requests": sum(spotify.requests_spent(user).values()) - spent_before}
         store.save_event(event)
         finished.append(event)
+    orphaned = sorted({row["child_playlist"] for row in store.managed} - set(wanted))
+    for child in orphaned:
+        warn(f"{child}: its rule is gone; its Spotify playlist is left as it is (orphaned, never deleted)")
     return finished
 
 
-_PUSH_SPEC = dict(kinds={"spotify"}, deps=[TRACKLISTS_KEY, PLAYLISTS_KEY], automation_condition=PUSH_WHEN_CHANGED)
+def orphaned_children(warehouse, user: str, wanted: dict[str, dict]) -> list[str]:
+    """Managed child playlists whose rule is gone: left alone on Spotify, reported."""
+    stored = warehouse.read(MANAGED, user_id=user)
+    return sorted(set(stored["child_playlist"].to_list()) - set(wanted)) if stored.height else []
+
+
+CHILD_PLAYLISTS_KEY = dg.AssetKey(["playlists", "child_playlists"])
+CHILD_PLAYLISTS = "marts.child_playlists"  # one row per child playlist, empty ones included, with its rule hash
+# the summary's asset comes with the rules side; depend on it once it is defined
+_SUMMARY_DEPS = [CHILD_PLAYLISTS_KEY] if any(CHILD_PLAYLISTS_KEY in a.keys for a in TRACKLIST_ASSETS) else []
+_PUSH_SPEC = dict(kinds={"spotify"}, deps=[TRACKLISTS_KEY, PLAYLISTS_KEY, *_SUMMARY_DEPS],
+                  automation_condition=PUSH_WHEN_CHANGED)
+
+LIVE_RUN_STATUSES = {dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+                     dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING}
+
+
+def run_is_live(instance: dg.DagsterInstance) -> Callable[[str | None], bool]:
+    """Whether a run is still running, by the instance's run status (unknown runs are not)."""
+    def running(run_id: str | None) -> bool:
+        run = instance.get_run_by_id(run_id) if run_id else None
+        return run is not None and run.status in LIVE_RUN_STATUSES
+    return running
 
 
 @dg.multi_asset(
@@ -440,16 +648,21 @@ def push_playlists(context: dg.AssetExecutionContext, config: PushConfig, spotif
         yield dg.MaterializeResult(asset_key=SYNC_EVENTS_KEY, metadata={"skipped": "library sync incomplete"})
         yield dg.MaterializeResult(asset_key=MANAGED_KEY, metadata={"skipped": "library sync incomplete"})
         return
-    wanted = tracklists(warehouse.read(TRACKLISTS, user_id=user))
+    wanted = tracklists(warehouse.read(TRACKLISTS, user_id=user), warehouse.read(CHILD_PLAYLISTS, user_id=user))
     clock = spotify.time_source
+    orphaned = orphaned_children(warehouse, user, wanted)
     finished = push_user(spotify, warehouse, user, wanted, config, context.run.run_id, context.log.info,
-                         clock=clock.time, sleep=clock.sleep, now=clock.now)
+                         clock=clock.time, sleep=clock.sleep, now=clock.now, warn=context.log.warning,
+                         running=run_is_live(context.instance))
     metadata: dict = {
         "pushed": len(finished),
         "write_requests": sum(e["write_requests"] for e in finished),
         "requests_saved": sum(e["requests_saved"] for e in finished),
         "failed": [e["child_playlist"] for e in finished if e["status"] == events.FAILED],
         "dry_run": config.dry_run,
+        "orphaned": orphaned,
+        "deferred": [e["child_playlist"] for e in finished if (e["error_message"] or "").startswith("deferred")],
+        "unpushable": sum(e["unpushable"] or 0 for e in finished),
         **record_spend(context, spotify.ledger),
     }
     for event in finished:

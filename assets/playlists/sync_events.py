@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -19,7 +20,8 @@ IN_PROGRESS, COMPLETED, FAILED, SKIPPED = "in_progress", "completed", "failed", 
 ORPHAN_TIMEOUT = timedelta(minutes=30)
 
 SCHEMA = polars_schema(TABLE)  # from sql/tables/ops_sync_events.sql
-COUNTS = ("tracks_processed", "api_requests", "write_requests", "adds", "removes", "moves", "replace_requests", "requests_saved")
+COUNTS = ("tracks_processed", "api_requests", "write_requests", "adds", "removes", "moves", "replace_requests",
+          "requests_saved", "unpushable", "uncertain_writes")
 
 
 def start_event(user_id: str, child_playlist: str, now: datetime, base_source: str | None = None,
@@ -58,13 +60,35 @@ def finish_event(event: dict, status: str, now: datetime, *, playlist_ids: list[
     }
 
 
-def fail_orphans(events: list[dict], now: datetime, timeout: timedelta = ORPHAN_TIMEOUT) -> list[dict]:
-    """Events still in_progress after `timeout` belong to a push that died: mark them failed."""
+def record_applied(event: dict, applied: list[dict]) -> dict:
+    """What was actually sent, whatever the outcome: a failed push still counts every write it applied
+    (or may have applied: `uncertain`). adds/removes/moves then count the sent steps, not the plan."""
+    event = {**event, "applied": json.dumps(applied), "write_requests": len(applied),
+             "uncertain_writes": sum(1 for a in applied if a["outcome"] == "uncertain")}
+    if event["status"] == FAILED:
+        sent = [a for a in applied if a["outcome"] != "failed"]  # failed: refused before applying
+        event.update(adds=sum(len(a.get("uris", ())) for a in sent if a["op"] in ("add", "replace")),
+                     removes=sum(len(i["positions"]) or 1 for a in sent if a["op"] == "remove" for i in a["items"]),
+                     moves=sum(1 for a in sent if a["op"] == "move"))
+    return event
+
+
+def fail_orphans(events: list[dict], now: datetime, running: Callable[[str | None], bool] | None = None,
+                 timeout: timedelta = ORPHAN_TIMEOUT) -> list[dict]:
+    """Events still in_progress whose run is no longer running belong to a push that died: mark them
+    failed at once. `running(run_id)` says whether a run is still alive (the Dagster instance's run
+    status); without it, only the timeout tells."""
     result = []
     for event in events:
-        if event["status"] == IN_PROGRESS and now - event["started_at"] > timeout:
-            event = {**event, "status": FAILED, "completed_at": now, "updated": now,
-                     "error_message": f"orphaned: still in progress {timeout} after it started"}
+        if event["status"] == IN_PROGRESS:
+            if running is not None and not running(event["run_id"]):
+                why = f"orphaned: run {event['run_id']} ended while this push was in progress"
+            elif now - event["started_at"] > timeout:
+                why = f"orphaned: still in progress {timeout} after it started"
+            else:
+                why = None
+            if why:
+                event = {**event, "status": FAILED, "completed_at": now, "updated": now, "error_message": why}
         result.append(event)
     return result
 
@@ -86,7 +110,7 @@ def event_metadata(event: dict) -> dict:
     """Dagster metadata values of one event, keyed by child playlist."""
     prefix = event["child_playlist"]
     shown = ("status", "strategy", "adds", "removes", "moves", "write_requests", "api_requests",
-             "replace_requests", "requests_saved", "tracks_processed")
+             "replace_requests", "requests_saved", "tracks_processed", "unpushable", "uncertain_writes")
     metadata = {f"{prefix}/{key}": event[key] for key in shown if event[key] is not None}
     if event["error_message"]:
         metadata[f"{prefix}/error"] = event["error_message"]

@@ -1,4 +1,5 @@
--- Spotify playlists mixtape created and may write to; found again by id, never by name.
+-- Spotify playlists mixtape created and may write to; found again by id, or by the marker in their
+-- description, never by name.
 create table if not exists ops.managed_playlists (
     user_id varchar not null,
     child_playlist varchar not null,
@@ -11,5 +12,10 @@ create table if not exists ops.managed_playlists (
     tracklist varchar,              -- JSON array of its uris: while the snapshot is unchanged, the
                                     -- next push plans from it without reading the playlist
     snapshot_id varchar,            -- the playlist's snapshot after mixtape's last push
-    pushed_at timestamp
+    pushed_at timestamp,
+    marker varchar,                 -- the stable marker in the playlist's description ([mixtape:USER/CHILD]):
+                                    -- with the warehouse lost, the push adopts the playlist carrying it
+    intent varchar,                 -- JSON: the write under way, stored before it is sent; set means the
+                                    -- playlist's state is uncertain and the next push reads it afresh
+    intent_at timestamp             -- when that write was started
 );

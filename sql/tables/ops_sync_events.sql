@@ -21,6 +21,9 @@ create table if not exists ops.sync_events (
     dry_run boolean default false,
     plan varchar,                   -- JSON: the planned steps, stored for dry runs and audits
     run_id varchar,
+    unpushable integer default 0,   -- tracks left out of the push (local files, anything not a Spotify uri)
+    uncertain_writes integer default 0,  -- writes whose answer was lost (applied or not), then re-read
+    applied varchar,                -- JSON: every write request sent, in order, with its outcome
     created timestamp not null,
     updated timestamp not null
 );

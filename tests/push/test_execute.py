@@ -160,4 +160,6 @@ def test_tracklists_over_the_limit_split_into_parts_or_truncate():
 def test_descriptions_carry_the_marker():
     spotify = SimulatedSpotify()
     result = run_child(spotify, URIS[:3], {})
-    assert spotify.created[result.rows[1]["playlist_id"]]["description"].endswith(MARKER)
+    description = spotify.created[result.rows[1]["playlist_id"]]["description"]
+    assert MARKER in description and description.endswith("[mixtape:alice/Mix]")
+    assert result.rows[1]["marker"] == "[mixtape:alice/Mix]"
