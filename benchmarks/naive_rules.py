@@ -24,9 +24,16 @@ from assets.playlists.rules.model import (All, ChildPlaylist, ChildSource, Condi
 
 def evaluate_naive(rows: list[dict], playlists: list[ChildPlaylist], *, user_id: str, now: dt.datetime,
                    available_fields=ALL_FIELDS, playlist_names: set[str] | None = None) -> list[dict]:
+    """Every child playlist's tracklist rows; `summary_naive` gives each one's status."""
     if playlist_names is None:
         playlist_names = {v for r in rows for key in ("in_playlist", "playlist_names") for v in r.get(key) or []}
     usable, _ = check_against_data(playlists, available_fields, playlist_names)
+    held = {r["track_uri"] for r in rows}
+    for uri in dict.fromkeys(u for p in usable for u in p.include_uris):  # included tracks the user lacks
+        if uri not in held:
+            rows = [*rows, {"track_uri": uri, "_held": False, "is_local": uri.startswith("spotify:local:"),
+                            "track_id": uri.removeprefix("spotify:track:") if uri.startswith("spotify:track:")
+                            else None}]
     tracklists: dict[str, list[dict]] = {}
     for p in dependency_order(usable):
         child_uris = {name: {r["track_uri"] for r in t} for name, t in tracklists.items()}
@@ -47,7 +54,7 @@ def selected(p: ChildPlaylist, row: dict, child_uris: dict, now: dt.datetime) ->
 
 def in_source(source, row: dict, child_uris: dict) -> bool:
     if source == "library":
-        return True
+        return row.get("_held", True)
     if source == "liked":
         return bool(row.get("liked"))
     if isinstance(source, PlaylistSource):
@@ -213,3 +220,17 @@ def support(node, row: dict, now: dt.datetime) -> list[str]:
     if isinstance(node, All):
         return [label for n in node.all for label in support(n, row, now)]
     return [label for n in node.any if passes(n, row, now) for label in support(n, row, now)]
+
+
+def summary_naive(tracks: list[dict], playlists: list[ChildPlaylist], *, available_fields=ALL_FIELDS,
+                  playlist_names: set[str] | None = None, rows: list[dict] | None = None) -> dict[str, tuple]:
+    """child playlist -> (status, tracks, unpushable): built or empty for those evaluated, invalid for the rest."""
+    if playlist_names is None:
+        playlist_names = {v for r in rows or [] for key in ("in_playlist", "playlist_names") for v in r.get(key) or []}
+    usable, _ = check_against_data(playlists, available_fields, playlist_names)
+    result = {p.name: ("invalid", 0, 0) for p in playlists}
+    for p in usable:
+        mine = [t for t in tracks if t["child_playlist"] == p.name]
+        unpushable = sum(not t["track_uri"].startswith("spotify:track:") for t in mine)
+        result[p.name] = ("built" if mine else "empty", len(mine), unpushable)
+    return result

@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 
 from assets.normalise import normalise
-from assets.playlists.tracklists import child_playlist_tracks, track_features
+from assets.playlists.tracklists import child_playlist_tracks, refresh_name_keys, track_features
 from sandbox.library import Library
 from resources.rule_file import RuleFile
 from resources.warehouse import Warehouse
@@ -51,6 +51,7 @@ def demo_warehouse(directory, library: Library, users: list[str]) -> tuple[Wareh
     seed_enrichment(warehouse, library)
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("spotify_users", users)
+    refresh_name_keys(warehouse)  # as the name_keys asset leaves them
     for user in users:
         dg.materialize([track_features], partition_key=user, instance=instance, resources={"warehouse": warehouse})
     return warehouse, instance

@@ -10,12 +10,25 @@ from assets.playlists.rules.fields import FIELDS, OPERATORS, Kind
 
 NOW = dt.datetime(2026, 11, 21, 12, 0)
 PLAYLISTS = {"p1": "Gym", "p2": "Chill", "p3": "Run"}
+EMPTY_PLAYLISTS = {"p4": "Empty"}  # the user has it, but no track of theirs is in it
+USER_PLAYLISTS = {*PLAYLISTS, *PLAYLISTS.values(), *EMPTY_PLAYLISTS, *EMPTY_PLAYLISTS.values()}
 # Plain and accented letters that Python and Polars lower-case alike.
 WORDS = ["rock", "Rock", "indie rock", "Pop", "jazz", "Électro", "hip hop", "ß", "Dream-Pop", "a"]
 TITLES = ["Song", "song", "Another Song", "Ünder Pressure", "Song (Remastered)", "Sóng", "x"]
 ARTISTS = ["Alpha", "alpha", "Beta Band", "Gámma", "Delta feat. Echo"]
 TIMES = [NOW - dt.timedelta(days=d, hours=h) for d in (0, 1, 6, 7, 8, 29, 30, 31, 200, 400, 4000) for h in (0, 5)]
 DATES = [dt.date(y, m, 1) for y in (1969, 1990, 1999, 2000, 2015, 2026) for m in (1, 11)]
+
+
+def warehouse_frame(rows: list[dict]):
+    """The features frame as the warehouse gives it: local files have no catalog entry, so no name keys."""
+    import polars as pl
+
+    from assets.playlists.rules import features_frame
+
+    local = pl.col("is_local").fill_null(False)
+    return features_frame(rows).with_columns(title_key=pl.when(~local).then(pl.col("title_key")),
+                                             artist_key=pl.when(~local).then(pl.col("artist_key")))
 
 
 @st.composite
@@ -131,7 +144,7 @@ filters = st.recursive(
 
 def _sources(earlier: list[str]):
     leaf = st.one_of(st.sampled_from(["library", "liked"]),
-                     st.sampled_from(["p1", "Gym", "Chill", "p3"]).map(lambda p: {"playlist": p}),
+                     st.sampled_from(["p1", "Gym", "Chill", "p3", "p4", "Empty", "Gone"]).map(lambda p: {"playlist": p}),
                      *([st.sampled_from(earlier).map(lambda c: {"child": c})] if earlier else []))
     return st.one_of(leaf, st.fixed_dictionaries({"union": st.lists(leaf, min_size=1, max_size=3)}),
                      st.fixed_dictionaries({"intersection": st.lists(leaf, min_size=1, max_size=3)}),

@@ -1,4 +1,6 @@
-"""Property: the Polars engine and the per-track evaluator give identical tracklists."""
+"""Property: the Polars engine and the per-track evaluator give identical tracklists and statuses, including
+sources naming one of the user's playlists that holds none of their tracks, `include`d tracks the user does
+not have, local files (deduplicated by their own title and artist) and child playlists left empty."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assets.playlists.rules import evaluate, features_frame, parse_rules
-from benchmarks.naive_rules import evaluate_naive
+from assets.playlists.rules import evaluate, parse_rules
+from benchmarks.naive_rules import evaluate_naive, summary_naive
 
-from tests.rules.strategies import NOW, rule_files, track_rows
+from tests.rules.strategies import NOW, USER_PLAYLISTS, rule_files, track_rows, warehouse_frame
 
 
 def _both(rows: list[dict], rules: dict):
@@ -19,8 +21,12 @@ def _both(rows: list[dict], rules: dict):
     assert rule_set.errors == []
     playlists, errors = rule_set.for_user("u")
     assert errors == []
-    fast = evaluate(features_frame(rows), playlists, user_id="u", now=NOW).tracks.to_dicts()
-    slow = evaluate_naive(rows, playlists, user_id="u", now=NOW)
+    result = evaluate(warehouse_frame(rows), playlists, user_id="u", now=NOW, playlist_names=USER_PLAYLISTS)
+    fast = result.tracks.to_dicts()
+    slow = evaluate_naive(rows, playlists, user_id="u", now=NOW, playlist_names=USER_PLAYLISTS)
+    statuses = {r["child_playlist"]: (r["status"], r["tracks"], r["unpushable"]) for r in result.summary.to_dicts()}
+    assert statuses == summary_naive(slow, playlists, playlist_names=USER_PLAYLISTS)
+    assert all((r["reason"] is None) == (r["status"] == "built") for r in result.summary.to_dicts())
     return fast, slow
 
 

@@ -166,8 +166,8 @@ def admitted_expr(node: Node, now: dt.datetime) -> pl.Expr:
 
 def source_expr(source: Source, tracklists: dict[str, pl.Series]) -> pl.Expr:
     """Membership in a source; `tracklists` holds the track uris of child playlists already evaluated."""
-    if source == "library":
-        return pl.lit(True)
+    if source == "library":  # every track the user has (not an `include`d one they do not have)
+        return pl.col("_held").fill_null(True)
     if source == "liked":
         return pl.col("liked").fill_null(False)
     if isinstance(source, PlaylistSource):

@@ -15,7 +15,8 @@ import polars as pl
 
 from assets.normalise import normalise
 
-from .compiler import admitted_expr, describe_source, fixed_admission, helper_columns, selection_expr
+from .compiler import (admitted_expr, describe_source, filter_expr, fixed_admission, helper_columns, selection_expr,
+                       source_expr)
 from .errors import RuleError
 from .fields import ALL_FIELDS, FIELDS, Kind
 from .loader import check_against_data, dependency_order
@@ -23,7 +24,10 @@ from .model import ChildPlaylist, Shuffle, child_dependencies, shuffle_seed
 
 OUTPUT_SCHEMA = {"user_id": pl.String, "child_playlist": pl.String, "position": pl.Int64, "track_uri": pl.String,
                  "track_id": pl.String, "admitted_by": pl.String}
+SUMMARY_SCHEMA = {"user_id": pl.String, "child_playlist": pl.String, "rule_hash": pl.String, "status": pl.String,
+                  "tracks": pl.Int32, "unpushable": pl.Int32, "reason": pl.String}
 ALWAYS_INCLUDED = "always include"
+PUSHABLE_PREFIX = "spotify:track:"  # anything else (local files, episodes) cannot be added to a playlist
 
 
 @dataclass
@@ -31,10 +35,20 @@ class Evaluation:
     tracks: pl.DataFrame
     errors: list[RuleError] = field(default_factory=list)
     evaluated: list[str] = field(default_factory=list)  # child playlists built (some may be empty)
+    # One row per child playlist: built | empty | invalid, its track count and why it is empty or invalid.
+    summary: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SUMMARY_SCHEMA))
 
     def counts(self) -> dict[str, int]:
         grouped = self.tracks.group_by("child_playlist").len()
         return {name: 0 for name in self.evaluated} | dict(zip(grouped["child_playlist"], grouped["len"]))
+
+    def add_invalid(self, user_id: str, rows: list[tuple[str, str | None, str]]) -> None:
+        """Summary rows for child playlists found invalid before evaluation: (name, rule hash, error)."""
+        known = set(self.summary["child_playlist"])
+        fresh = [dict(zip(SUMMARY_SCHEMA, (user_id, name, rule_hash, "invalid", 0, 0, reason)))
+                 for name, rule_hash, reason in rows if name not in known]
+        if fresh:
+            self.summary = pl.concat([self.summary, pl.DataFrame(fresh, schema=SUMMARY_SCHEMA)])
 
 
 def known_playlists(features: pl.DataFrame) -> set[str]:
@@ -43,14 +57,35 @@ def known_playlists(features: pl.DataFrame) -> set[str]:
     return set(names.to_series().drop_nulls().to_list())
 
 
+def with_included(features: pl.DataFrame, playlists: list[ChildPlaylist]) -> pl.DataFrame:
+    """The frame with `_held` (the user has the track) and one row for every `include`d track the user does
+    not have: its uri and id, every other field missing. Such a row enters a child playlist only through
+    `include` (or a child source whose tracklist holds it), never through `library`."""
+    held = features.with_columns(_held=pl.lit(True))
+    wanted = list(dict.fromkeys(uri for p in playlists for uri in p.include_uris))
+    if not wanted:
+        return held
+    missing = pl.Series("track_uri", wanted, dtype=pl.String)
+    missing = missing.filter(~missing.is_in(features["track_uri"].implode()))
+    if missing.is_empty():
+        return held
+    stubs = pl.DataFrame({"track_uri": missing}).with_columns(
+        track_id=pl.when(pl.col("track_uri").str.starts_with(PUSHABLE_PREFIX))
+        .then(pl.col("track_uri").str.strip_prefix(PUSHABLE_PREFIX)),
+        is_local=pl.col("track_uri").str.starts_with("spotify:local:"),
+        _held=pl.lit(False))
+    return pl.concat([held, stubs], how="diagonal_relaxed")
+
+
 def evaluate(features: pl.DataFrame, playlists: list[ChildPlaylist], *, user_id: str, now: dt.datetime,
              available_fields: set[str] | frozenset[str] = ALL_FIELDS,
              playlist_names: set[str] | None = None) -> Evaluation:
     """Tracklists of the user's child playlists; those that cannot be evaluated are reported and skipped.
-    `playlist_names`: the user's playlist ids and names (default: those seen in the frame)."""
+    `playlist_names`: the user's playlist ids and names, every one a valid `{playlist: ...}` source, empty
+    or not (default: those seen in the frame)."""
     known = known_playlists(features) if playlist_names is None else playlist_names
     usable, errors = check_against_data(playlists, available_fields, known)
-    frame = _prepared(features, usable)
+    frame = _prepared(with_included(features, usable), usable)
     tracklists: dict[str, pl.DataFrame] = {}
     for level in _levels(dependency_order(usable)):
         children = {name: t["track_uri"] for name, t in tracklists.items()}
@@ -69,7 +104,39 @@ def evaluate(features: pl.DataFrame, playlists: list[ChildPlaylist], *, user_id:
     tables = [tracklists[p.name].select(pl.lit(user_id).alias("user_id"), pl.lit(p.name).alias("child_playlist"),
                                         pl.all()) for p in usable]
     tracks = pl.concat(tables) if tables else pl.DataFrame(schema=OUTPUT_SCHEMA)
-    return Evaluation(tracks.select(list(OUTPUT_SCHEMA)).cast(OUTPUT_SCHEMA), errors, [p.name for p in usable])
+    children = {name: t["track_uri"] for name, t in tracklists.items()}
+    rows = [_summary_row(user_id, p, tracklists[p.name], frame, children, now) for p in usable]
+    skipped = {p.name for p in usable}
+    for p in playlists:
+        if p.name not in skipped:
+            skipped.add(p.name)
+            reason = next((str(e) for e in errors if e.playlist == p.name), "skipped")
+            rows.append(dict(zip(SUMMARY_SCHEMA, (user_id, p.name, p.rule_hash, "invalid", 0, 0, reason))))
+    summary = pl.DataFrame(rows, schema=SUMMARY_SCHEMA)
+    return Evaluation(tracks.select(list(OUTPUT_SCHEMA)).cast(OUTPUT_SCHEMA), errors, [p.name for p in usable],
+                      summary)
+
+
+def _summary_row(user_id: str, p: ChildPlaylist, tracklist: pl.DataFrame, frame: pl.DataFrame,
+                 children: dict[str, pl.Series], now: dt.datetime) -> dict:
+    unpushable = int((~tracklist["track_uri"].str.starts_with(PUSHABLE_PREFIX)).sum())
+    status, reason = ("built", None) if tracklist.height else ("empty", _why_empty(p, frame, children, now))
+    return dict(zip(SUMMARY_SCHEMA, (user_id, p.name, p.rule_hash, status, tracklist.height, unpushable, reason)))
+
+
+def _why_empty(p: ChildPlaylist, frame: pl.DataFrame, children: dict[str, pl.Series], now: dt.datetime) -> str:
+    """Which step left an empty child playlist with nothing (computed only for the empty ones)."""
+    in_source = source_expr(p.source, children)
+    counts = frame.select(source=in_source.sum(), passing=(in_source & filter_expr(p.filter, now)).sum()).row(0)
+    if counts[0] == 0:
+        return f"the source ({describe_source(p.source)}) holds none of the user's tracks"
+    if counts[1] == 0:
+        return "no track passes the filter"
+    if p.limit and p.limit.duration_ms is not None:
+        chosen = frame.filter(selection_expr(p, children, now))
+        if chosen.height:
+            return "no track fits within the duration limit"
+    return "every track that passes the filter is excluded"
 
 
 def _levels(ordered: list[ChildPlaylist]) -> list[list[ChildPlaylist]]:
@@ -97,12 +164,20 @@ def _prepared(features: pl.DataFrame, playlists: list[ChildPlaylist]) -> pl.Data
 
 def _title_artist(features: pl.DataFrame) -> pl.Expr:
     """The normalised title+artist key, from the frame's title_key/artist_key or computed here."""
-    if {"title_key", "artist_key"} <= set(features.columns):
-        title, artist = pl.col("title_key"), pl.col("artist_key")
-    else:
-        title = pl.col("title").replace_strict(_normalised(features["title"]), return_dtype=pl.String)
-        artist = pl.col("artist").replace_strict(_normalised(features["artist"]), return_dtype=pl.String)
-    return pl.concat_str([title.fill_null(""), artist.fill_null("")], separator="\x00")
+    return pl.concat_str([_key(features, "title", "title_key").fill_null(""),
+                          _key(features, "artist", "artist_key").fill_null("")], separator="\x00")
+
+
+def _key(features: pl.DataFrame, name: str, key: str) -> pl.Expr:
+    """normalise(name): the catalog's key where the frame has one; computed here where it does not (local
+    files have no catalog entry, so each keeps its own title and artist)."""
+    if key not in features.columns:
+        return pl.col(name).replace_strict(_normalised(features[name]), return_dtype=pl.String)
+    unkeyed = features.filter(pl.col(key).is_null())[name]
+    if unkeyed.drop_nulls().is_empty():
+        return pl.col(key)
+    computed = pl.col(name).replace_strict(_normalised(unkeyed), default=None, return_dtype=pl.String)
+    return pl.coalesce(pl.col(key), computed)
 
 
 def _normalised(values: pl.Series) -> dict:
