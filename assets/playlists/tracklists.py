@@ -14,14 +14,16 @@ from assets.normalise import normalise
 from assets.partitions import spotify_users
 from assets.spotify import SPOTIFY_ASSETS
 from assets.spotify.catalog import ARTISTS_KEY, TRACKS_KEY
-from assets.tables import TABLE_NAME, keys_by_table
+from assets.spotify.playlists import PLAYLISTS_KEY
+from assets.tables import TABLE_NAME, keys_by_table, table_spec
 from assets.playlists.rules import (ALL_FIELDS, DEVMODE_MISSING, Evaluation, RuleFileError, conform, evaluate,
                                     load_rules)
-from resources.rule_file import RuleFile
+from resources.rule_file import MAX_BYTES, MAX_CHILD_PLAYLISTS, RuleFile
 from resources.warehouse import SQL_DIR, Warehouse
 
 FEATURES_TABLE = "marts.track_features"
 TRACKLISTS_TABLE = "marts.child_playlist_tracks"
+SUMMARY_TABLE = "marts.child_playlists"
 NAME_KEYS_TABLE = "marts.name_keys"
 FEATURES_SQL = SQL_DIR / "marts" / "track_features.sql"
 POOL = "duckdb_write"
@@ -38,6 +40,7 @@ def _inputs() -> list[dg.AssetKey]:
 NAME_KEYS_KEY = dg.AssetKey(["playlists", "name_keys"])
 FEATURES_KEY = dg.AssetKey(["playlists", "track_features"])
 TRACKLISTS_KEY = dg.AssetKey(["playlists", "child_playlist_tracks"])
+SUMMARY_KEY = dg.AssetKey(["playlists", "child_playlists"])
 
 
 @dg.asset(
@@ -78,15 +81,32 @@ def fields_for(features: pl.DataFrame, profile: str = "auto") -> frozenset[str]:
     return ALL_FIELDS - DEVMODE_MISSING if profile == "devmode" else ALL_FIELDS
 
 
+def user_playlists(warehouse: Warehouse, user_id: str) -> set[str]:
+    """Ids and names of every playlist the user has (each one a valid `{playlist: ...}` source, empty or not)."""
+    listed = warehouse.query("select playlist_id, name from raw.playlists where user_id = ?", [user_id])
+    return {v for v in [*listed["playlist_id"], *listed["name"]] if v is not None}
+
+
 def evaluate_user(features: pl.DataFrame, rules_file: str | Path, user_id: str, now: dt.datetime,
-                  profile: str = "auto") -> Evaluation:
-    """The user's tracklists and every error in the rule file that concerns them.
+                  profile: str = "auto", playlist_names: set[str] | None = None, max_bytes: int = MAX_BYTES,
+                  max_playlists: int = MAX_CHILD_PLAYLISTS) -> Evaluation:
+    """The user's tracklists, one summary row per child playlist, and every error in the rule file that
+    concerns them. `playlist_names`: the user's playlist ids and names (None: those seen in the features).
     Raises RuleFileError when the file cannot be used at all (then nothing is evaluated)."""
-    rules = load_rules(rules_file)
+    rules = load_rules(rules_file, max_bytes=max_bytes, max_playlists=max_playlists)
     playlists, cross_errors = rules.for_user(user_id)
-    result = evaluate(features, playlists, user_id=user_id, now=now, available_fields=fields_for(features, profile))
+    result = evaluate(features, playlists, user_id=user_id, now=now, available_fields=fields_for(features, profile),
+                      playlist_names=playlist_names)
     own = [e for e in rules.errors if e.path.startswith(("defaults", f"users.{user_id}["))]
     result.errors = own + cross_errors + result.errors
+    written = {p.name: p for p in rules.defaults} | {p.name: p for p in rules.users.get(user_id, [])}
+    invalid: list[tuple[str, str | None, str]] = []
+    for error in own + cross_errors:
+        if error.playlist is not None:
+            rule = written.get(error.playlist)
+            invalid.append((error.playlist, rule.rule_hash if rule else rules.invalid_hash(user_id, error.playlist),
+                            str(error)))
+    result.add_invalid(user_id, invalid)
     return result
 
 
@@ -116,37 +136,54 @@ def track_features(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
                                           "with_genres": rows["genres"].drop_nulls().len()})
 
 
-@dg.asset(
-    key=TRACKLISTS_KEY,
-    deps=[track_features],
+_TRACKLIST_DEPS = [FEATURES_KEY, PLAYLISTS_KEY]
+
+
+@dg.multi_asset(
+    name="playlists__child_playlist_tracks",
+    specs=[
+        table_spec(TRACKLISTS_KEY.path, TRACKLISTS_TABLE, "The tracklist of each of the user's child playlists, "
+                   "in push order, with the conditions that admitted each track.", kinds={"polars"},
+                   deps=_TRACKLIST_DEPS, automation_condition=EAGER),
+        table_spec(SUMMARY_KEY.path, SUMMARY_TABLE, "One row per child playlist of the user: built, empty or "
+                   "invalid, its track count, unpushable items, why it is empty or invalid, and the hash of its "
+                   "rule as written.", kinds={"polars"}, deps=_TRACKLIST_DEPS, automation_condition=EAGER),
+    ],
     partitions_def=spotify_users,
-    group_name="playlists",
-    kinds={"polars", storage_kind()},
     pool=POOL,
-    automation_condition=EAGER,
-    metadata={TABLE_NAME: TRACKLISTS_TABLE},
 )
 def child_playlist_tracks(context: dg.AssetExecutionContext, config: TracklistsConfig,
-                          warehouse: Warehouse, rule_file: RuleFile) -> dg.MaterializeResult:
-    """The tracklist of each of the user's child playlists, evaluated from the rule file in one pass."""
+                          warehouse: Warehouse, rule_file: RuleFile):
+    """The tracklist of each of the user's child playlists, evaluated from the rule file in one pass, and
+    one summary row per child playlist (empty and invalid ones included)."""
     user = context.partition_key
     rules_file = config.rules_file or rule_file.path
     now = dt.datetime.fromisoformat(config.now) if config.now else dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
-        result = evaluate_user(read_features(warehouse, user), rules_file, user, now, config.profile)
+        result = evaluate_user(read_features(warehouse, user), rules_file, user, now, config.profile,
+                               user_playlists(warehouse, user), rule_file.max_bytes, rule_file.max_child_playlists)
     except RuleFileError as error:  # nothing is evaluated and the tracklists stay as they were
         raise dg.Failure(description=f"the rule file cannot be used:\n{error}") from None
     for error in result.errors:
         context.log.warning(f"child playlist skipped: {error}")
     rows = result.tracks.with_columns(evaluated_at=pl.lit(now))
     count = warehouse.replace_partition(TRACKLISTS_TABLE, user, rows)
+    summary = result.summary.with_columns(evaluated_at=pl.lit(now))
+    warehouse.replace_partition(SUMMARY_TABLE, user, summary)
     counts = result.counts()
-    return dg.MaterializeResult(metadata={
+    statuses = dict(summary.group_by("status").len().iter_rows())
+    yield dg.MaterializeResult(asset_key=TRACKLISTS_KEY, metadata={
         "dagster/row_count": count,
         "rows_per_child_playlist": dg.MetadataValue.json(counts),
         "invalid_rules": dg.MetadataValue.json([str(e) for e in result.errors]),
         "invalid_count": len(result.errors),
         "rules_file": str(rules_file),
+    })
+    yield dg.MaterializeResult(asset_key=SUMMARY_KEY, metadata={
+        "dagster/row_count": summary.height,
+        **{status: statuses.get(status, 0) for status in ("built", "empty", "invalid")},
+        "empty_child_playlists": dg.MetadataValue.json(
+            {r["child_playlist"]: r["reason"] for r in summary.filter(pl.col("status") == "empty").to_dicts()}),
     })
 
 

@@ -7,7 +7,7 @@ import textwrap
 import polars as pl
 import pytest
 
-from assets.playlists.tracklists import TRACKLISTS_TABLE, read_features
+from assets.playlists.tracklists import SUMMARY_TABLE, TRACKLISTS_TABLE, read_features
 from pipelines.cli import main
 from tests.rules.demo_warehouse import materialize_tracklists
 
@@ -36,7 +36,8 @@ def _write(tmp_path, text: str, name: str = "playlists.yaml"):
 
 
 def _metadata(result) -> dict:
-    [materialization] = result.asset_materializations_for_node("playlists__child_playlist_tracks")
+    [materialization] = [m for m in result.asset_materializations_for_node("playlists__child_playlist_tracks")
+                         if m.asset_key.path == ["playlists", "child_playlist_tracks"]]
     return {k: v.value for k, v in materialization.metadata.items()}
 
 
@@ -57,6 +58,53 @@ def test_the_asset_writes_valid_child_playlists_and_reports_the_invalid_ones(dem
     in_party = set(features.filter(pl.col("playlist_names").list.contains("Party road"))["track_uri"])
     party = stored.filter(pl.col("child_playlist") == "Party subset").sort("position")
     assert set(party["track_uri"]) <= in_party and party["position"].to_list() == list(range(10))
+
+
+SUMMARY_RULES = """\
+users:
+  demo:
+    - name: Road trip
+      source: {playlist: Road trip gold}
+    - name: Party or road trip
+      source: {union: [{playlist: Party road}, {playlist: Road trip gold}]}
+      include: [spotify:track:notInTheLibrary]
+    - name: Too fast
+      filter: {field: bpm, op: gt, value: 999}
+    - name: Popular
+      filter: {field: popularity, op: gte, value: 50}
+"""
+
+
+def test_empty_child_playlists_are_rows_of_the_summary_with_their_reason(demo_built, tmp_path):
+    warehouse, now = demo_built["warehouse"], demo_built["now"]
+    path = _write(tmp_path, SUMMARY_RULES)
+    result = materialize_tracklists(warehouse, demo_built["instance"], "demo", path, now)
+    assert result.success
+    summary = {r["child_playlist"]: r for r in warehouse.read(SUMMARY_TABLE, "demo").to_dicts()}
+    assert set(summary) == {"Road trip", "Party or road trip", "Too fast", "Popular"}
+    road = summary["Road trip"]  # the user's playlist "Road trip gold" is empty: a valid source all the same
+    assert (road["status"], road["tracks"]) == ("empty", 0)
+    assert road["reason"] == "the source (playlist Road trip gold) holds none of the user's tracks"
+    assert summary["Too fast"]["reason"] == "no track passes the filter"
+    popular = summary["Popular"]  # devmode demo
+    assert popular["status"] == "invalid" and "popularity" in popular["reason"] and popular["rule_hash"]
+    stored = warehouse.read(TRACKLISTS_TABLE, "demo")
+    party = stored.filter(pl.col("child_playlist") == "Party or road trip").sort("position")
+    in_party = read_features(warehouse, "demo").filter(pl.col("playlist_names").list.contains("Party road")).height
+    assert party["track_uri"][0] == "spotify:track:notInTheLibrary" and party["track_id"][0] == "notInTheLibrary"
+    assert party.height == in_party + 1 > 1
+    assert (summary["Party or road trip"]["status"], summary["Party or road trip"]["tracks"]) == ("built", in_party + 1)
+    assert all(r["evaluated_at"] == now for r in summary.values())
+    hashes = {n: r["rule_hash"] for n, r in summary.items()}
+
+    edited = _write(tmp_path, SUMMARY_RULES.replace("value: 999", "value: 998"), "edited.yaml")
+    assert materialize_tracklists(warehouse, demo_built["instance"], "demo", edited, now).success
+    again = {r["child_playlist"]: r["rule_hash"] for r in warehouse.read(SUMMARY_TABLE, "demo").to_dicts()}
+    assert again["Too fast"] != hashes["Too fast"]
+    assert {n: h for n, h in again.items() if n != "Too fast"} == {n: h for n, h in hashes.items() if n != "Too fast"}
+    [materialization] = [m for m in result.asset_materializations_for_node("playlists__child_playlist_tracks")
+                         if m.asset_key.path == ["playlists", "child_playlists"]]
+    assert materialization.metadata["empty"].value == 2 and materialization.metadata["invalid"].value == 1
 
 
 def test_a_rule_file_that_does_not_parse_fails_the_run_and_keeps_the_tracklists(demo_built, tmp_path):
