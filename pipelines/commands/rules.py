@@ -69,7 +69,7 @@ def check(args: argparse.Namespace) -> int:
 
 def preview(args: argparse.Namespace) -> int:
     from assets.playlists.rules import RuleFileError
-    from assets.playlists.tracklists import evaluate_user, read_features
+    from assets.playlists.tracklists import evaluate_user, read_features, user_playlists
 
     warehouse = _warehouse()
     user = args.user or _only_user(warehouse)
@@ -79,7 +79,8 @@ def preview(args: argparse.Namespace) -> int:
     path = args.file or _settings().mixtape_rules
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
-        result = evaluate_user(read_features(warehouse, user), path, user, now)
+        result = evaluate_user(read_features(warehouse, user), path, user, now,
+                               playlist_names=user_playlists(warehouse, user))
     except RuleFileError as error:
         print(error, file=sys.stderr)
         return 1
@@ -95,6 +96,9 @@ def preview(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     _print_tracklist(tracks, args.limit)
+    why = result.summary.filter((result.summary["child_playlist"] == args.name) & (result.summary["status"] == "empty"))
+    if why.height:
+        print(f"{args.name} is empty: {why['reason'][0]}")
     print(describe_change(warehouse, user, args.name, tracks["track_uri"].to_list()))
     return 0
 

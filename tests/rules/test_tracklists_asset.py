@@ -159,3 +159,10 @@ def test_preview_diffs_against_the_managed_playlist(demo_env, tmp_path, capsys):
 def test_preview_of_an_invalid_child_playlist_shows_its_error(demo_env, tmp_path, capsys):
     assert main(["preview", "Typo", "--user", "demo", "--file", str(_write(tmp_path, RULES))]) == 1
     assert "did you mean 'bpm'" in capsys.readouterr().err
+
+
+def test_preview_of_a_child_playlist_over_an_empty_playlist_says_why_it_is_empty(demo_env, tmp_path, capsys):
+    path = _write(tmp_path, SUMMARY_RULES)
+    assert main(["preview", "Road trip", "--user", "demo", "--file", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Road trip is empty: the source (playlist Road trip gold) holds none of the user's tracks" in out
