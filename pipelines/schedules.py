@@ -10,14 +10,15 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.automation import FULL_RESYNC_CRON
-from pipelines.sensors import CATALOG_KEYS, INGEST, LIKED_KEYS, syncable_users, user_tags
+from pipelines.jobs import INGEST_JOB
+from pipelines.sensors import CATALOG_KEYS, LIKED_KEYS, syncable_users, user_tags
 from resources.spotify import SpotifyResource
 
 # The liked-songs asset's own switch (assets/spotify/library.py: LikedSongsConfig.force_full_sync).
 FULL_RESYNC_CONFIG = dg.RunConfig(ops={"liked_songs": {"config": {"force_full_sync": True}}})
 
 
-@dg.schedule(cron_schedule=FULL_RESYNC_CRON, target=INGEST, execution_timezone="UTC",
+@dg.schedule(cron_schedule=FULL_RESYNC_CRON, job=INGEST_JOB, execution_timezone="UTC",
              default_status=dg.DefaultScheduleStatus.RUNNING)
 def full_liked_songs_resync(context: dg.ScheduleEvaluationContext, spotify: SpotifyResource):
     """Weekly: every user's liked songs re-read in full (and the catalog rebuilt from them)."""

@@ -33,6 +33,7 @@ from assets.spotify.parse import saved_entry
 from assets.spotify.playlist_items import playlist_items
 from assets.spotify.playlists import playlists
 from assets.spotify.state import LIKED, PLAYLISTS, read_cursors
+from pipelines.jobs import INGEST_JOB
 from resources.budget import PAUSES, affordable
 from resources.spotify import SpotifyResource
 from resources.spotify_errors import SpotifyError
@@ -205,7 +206,7 @@ def spotify_budget(context: dg.SensorEvaluationContext, spotify: SpotifyResource
     )
 
 
-@dg.sensor(target=INGEST, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job=INGEST_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
 def new_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResource):
     """Adds a partition for each user in the token store that has none, and syncs them within budget."""
     known = set(context.instance.get_dynamic_partitions(spotify_users.name))
@@ -224,7 +225,7 @@ def new_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResou
     )
 
 
-@dg.sensor(target=INGEST, minimum_interval_seconds=TTL_CHECK_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job=INGEST_JOB, minimum_interval_seconds=TTL_CHECK_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
 def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
     """The per-user cache TTL: refreshes each user whose library is older than LIBRARY_TTL."""
     state = spotify.budget.state()
@@ -244,7 +245,7 @@ def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyRes
     )
 
 
-@dg.sensor(target=INGEST, minimum_interval_seconds=5 * 60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job=INGEST_JOB, minimum_interval_seconds=5 * 60, default_status=dg.DefaultSensorStatus.RUNNING)
 def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
     """Cheap change detection: syncs only the users, and only the sources, that changed on Spotify."""
     state = spotify.budget.state()
