@@ -18,6 +18,7 @@ import requests
 
 from assets.enrichment import ENRICH_ASSETS
 from assets.marts import MART_ASSETS
+from assets.ops.api_requests import api_requests
 from assets.playlists.sync_events import COMPLETED, FAILED, finish_event, start_event, to_frame
 from assets.playlists.tracklists import TRACKLIST_ASSETS
 from assets.spotify import SPOTIFY_ASSETS
@@ -71,6 +72,7 @@ def build_demo_warehouse(warehouse: Warehouse) -> None:
         enrich(sandbox, warehouse)
     seed_sync_events(warehouse, users)
     materialize_marts(warehouse, users)
+    api_requests(warehouse)  # the request ledger copied into ops.api_requests, as `mixtape run` does last
 
 
 def demo_sized_library():
