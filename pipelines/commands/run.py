@@ -63,17 +63,17 @@ def plan(stages: list[str]) -> list:
     return [job for stage in stages for job in jobs_of(stage)]
 
 
-def run_config(keys: list, dry_run: bool) -> dict:
+def run_config(keys: list, dry_run: bool, force: list[str] = ()) -> dict:
     """Console logs at INFO; a dry run plans and prints the pushes and writes nothing to Spotify."""
     from assets.playlists.push import SYNC_EVENTS_KEY, push_playlists
 
     config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    if dry_run and SYNC_EVENTS_KEY in keys:
-        config["ops"] = {push_playlists.op.name: {"config": {"dry_run": True}}}
+    if (dry_run or force) and SYNC_EVENTS_KEY in keys:
+        config["ops"] = {push_playlists.op.name: {"config": {"dry_run": dry_run, "force": list(force)}}}
     return config
 
 
-def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = False):
+def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = False, force: list[str] = ()):
     """Run one named stage job (a `pipelines.jobs.StageJob`) in this process, for one user or shared."""
     import dagster as dg
 
@@ -91,7 +91,7 @@ def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = 
     return job_defs.get_job_def(job.name).execute_in_process(
         partition_key=partition_key,
         instance=instance,
-        run_config=run_config(list(job.keys), dry_run),
+        run_config=run_config(list(job.keys), dry_run, force),
         # one sync per user (dagster.yaml); the process, so the next run can tell this one died (pipelines/lifecycle.py)
         tags={**process_tags(), **({USER_TAG: partition_key} if partition_key else {})},
         raise_on_error=False,
@@ -151,7 +151,8 @@ class Outcomes:
         return "\n".join(lines + causes)
 
 
-def run_steps(defs, instance, jobs: list, users: list[str], dry_run: bool = False, say=print) -> tuple[Outcomes, list]:
+def run_steps(defs, instance, jobs: list, users: list[str], dry_run: bool = False, say=print,
+              force: list[str] = ()) -> tuple[Outcomes, list]:
     """Run each job (per user or shared) in order, skipping what a failure upstream makes pointless."""
     outcomes, results = Outcomes(users), []
     for job in jobs:
@@ -163,7 +164,7 @@ def run_steps(defs, instance, jobs: list, users: list[str], dry_run: bool = Fals
                 outcomes.record(job.stage, user, "skipped", cause)
                 say(f"{job.name}{who}: skipped ({cause})")
                 continue
-            result = materialize(defs, instance, job, user, dry_run)
+            result = materialize(defs, instance, job, user, dry_run, force)
             results.append(result)
             if result.success:
                 outcomes.record(job.stage, user, "ok")
@@ -192,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         if any(job.per_user for job in steps) and not users:
             print("mixtape run: no Spotify user yet; run `mixtape login` first", file=sys.stderr)
             return 1
-        outcomes, _ = run_steps(defs, instance, steps, users, args.dry_run)
+        outcomes, _ = run_steps(defs, instance, steps, users, args.dry_run, force=args.force or [])
         refresh_sql_snapshot(defs)
         print(outcomes.table())
         return 0 if outcomes.all_ok else 1
@@ -219,6 +220,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--user", help="only this Spotify user (default: every user)")
     parser.add_argument("--stage", choices=[*STAGES, "all"], default="all", help="which assets (default: all)")
+    parser.add_argument("--force", action="append", metavar="NAME",
+                        help="push child playlist NAME past the removal guardrail (repeatable; '*': all)")
     parser.add_argument("--dry-run", action="store_true",
                         help="write nothing to Spotify: the push stage stores and prints its plans only")
     parser.set_defaults(func=run)
