@@ -499,7 +499,7 @@ class SyncStore:
         self.listing = listing_of(listed.to_dicts(), user, listed["fetched_at"].max() if listed.height else None)
 
     def close_orphans(self, run_id: str | None, now: datetime,
-                      running: Callable[[str | None], bool] | None = None) -> list[dict]:
+                      running: Callable[[str | None], bool] | None = None, limit: int = MAX_PLAYLIST_ITEMS) -> list[dict]:
         """Mark failed the in_progress events of runs no longer running. One push per user runs at a
         time, so without a better witness any other run's in_progress event is an orphan."""
         alive = running or (lambda other: other == run_id)
@@ -541,7 +541,7 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
               run_id: str | None = None, log: Callable[[str], None] = print,
               clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
               now: Callable[[], datetime] = utcnow, warn: Callable[[str], None] | None = None,
-              running: Callable[[str | None], bool] | None = None) -> list[dict]:
+              running: Callable[[str | None], bool] | None = None, limit: int = MAX_PLAYLIST_ITEMS) -> list[dict]:
     """Push every child playlist of one user (`wanted`: as `tracklists` gives them); one sync event
     each. Returns the events. `running(run_id)` tells whether another run is still alive (the Dagster
     instance's run status); the in_progress events of dead runs are closed first."""
@@ -566,8 +566,9 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
             warn(f"{child}: rule invalid, playlist left as it is: {tracklist.get('reason')}")
             continue
         known = store.managed_parts(child)
-        recorded_hash = next((row["rule_hash"] for row in known.values() if row.get("rule_hash")), None)
-        rule_changed = bool(recorded_hash and tracklist["rule_hash"] and recorded_hash != tracklist["rule_hash"])
+        # any part last pushed under another rule: a push of a changed rule that stopped half-way continues
+        recorded = {row["rule_hash"] for row in known.values() if row.get("rule_hash")}
+        rule_changed = bool(tracklist["rule_hash"] and recorded - {tracklist["rule_hash"]})
         policy = PushPolicy(
             dry_run=config.dry_run, force=forced(config, child), verify=config.verify,
             max_remove_share=config.max_remove_share, max_attempts=config.max_attempts, max_wait_s=config.max_wait_s,
@@ -580,7 +581,7 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
             result = push_child(spotify, user, child, tracklist["uris"], known, policy, tracklist["rule_hash"],
                                 config.limit_mode, event, lambda rows: store.save_managed(child, rows), log,
                                 now=now, clock=clock, sleep=sleep, listing=store.listing, journal=journal,
-                                may_create=may_create)
+                                may_create=may_create, limit=limit)
             event = result.event
             if not config.dry_run and result.rows != store.managed_parts(child):
                 store.save_managed(child, result.rows)

@@ -41,6 +41,12 @@ class SimulatedSpotify:
         playlist_id, offset = page["next"]
         return self.playlist_items_page(user, playlist_id, offset)
 
+    def my_playlists_page(self, user, offset, limit=50):
+        self.requests += 1
+        return {"items": [{"id": pid, "snapshot_id": f"s{self.snapshots[pid]}", "owner": {"id": user},
+                           "description": meta["description"], "name": meta["name"]}
+                          for pid, meta in self.created.items() if pid in self.playlists], "next": None}
+
     def requests_spent(self, user):
         return {"all": self.requests}
 
