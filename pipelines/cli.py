@@ -9,6 +9,8 @@ import sys
 # Each command lives in pipelines/commands/<name>.py with `register(subparsers)`;
 # `register` sets `func` on its parser. Imported lazily so `mixtape --help` stays fast.
 COMMANDS = ["sandbox", "login", "status", "ui", "run", "sql", "rules", "demo"]
+# Commands that never reach Spotify: they run in no world (no demo sandbox is started for them).
+WORLDLESS = {"sandbox", "rules"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
 
     export_dotenv()  # as Dagster's own commands do: `.env` reaches the resources' EnvVars
     args = build_parser().parse_args(argv)
+    if args.command not in WORLDLESS:
+        from pipelines.resources import enter_world
+
+        enter_world()  # the demo world's sandbox started or found, and said so in one line
     return args.func(args) or 0
 
 

@@ -4,11 +4,11 @@ import dagster as dg
 
 from assets import enrichment, marts, ops, playlists, report, spotify
 from pipelines.jobs import JOBS
-from pipelines.resources import resources_from_env
+from pipelines.resources import world_resources
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import SENSORS
 
 defs = dg.Definitions.merge(
     spotify.defs, enrichment.defs, playlists.defs, marts.defs, report.defs, ops.defs,
-    dg.Definitions(jobs=JOBS, sensors=SENSORS, schedules=SCHEDULES, resources=resources_from_env(), executor=dg.in_process_executor),
+    dg.Definitions(jobs=JOBS, sensors=SENSORS, schedules=SCHEDULES, resources=world_resources(), executor=dg.in_process_executor),
 )

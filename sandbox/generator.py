@@ -17,7 +17,7 @@ import random
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Iterator
 
 from sandbox.library import Library
@@ -452,7 +452,19 @@ def _generate(seed: int, users: int | list[str], liked: int, playlists: int, big
     return Library.model_validate(data)
 
 
-def demo_library() -> Library:
+# How many of the demo user's newest likes are moved into the last weeks before the day the demo
+# library is made, so README's "Fresh likes" (liked in the last 30 days) has tracks.
+DEMO_FRESH_LIKES = 12
+
+
+def demo_library(today: date | None = None) -> Library:
     """The fixed library of `make demo`: users demo and friend, ~600 liked songs from the 1960s
-    to the 2020s, about ten playlists each, with every awkward item kind."""
-    return generate_library(seed=2026, users=["demo", "friend"], liked=600, playlists=7, big_playlist=120)
+    to the 2020s, about ten playlists each, with every awkward item kind. The demo user's newest
+    likes fall in the three weeks before `today` (default: today, UTC), one every other day, so every
+    README example yields tracks; everything else is the same whatever the day."""
+    library = generate_library(seed=2026, users=["demo", "friend"], liked=600, playlists=7, big_playlist=120)
+    today = today or datetime.now(UTC).date()
+    newest = datetime(today.year, today.month, today.day, 9, 0) - timedelta(days=1)
+    for k, saved in enumerate(library.liked["demo"][:DEMO_FRESH_LIKES]):
+        saved.added_at = (newest - timedelta(days=2 * k, minutes=7 * k)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return library

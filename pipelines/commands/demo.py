@@ -1,16 +1,19 @@
 """`mixtape demo` (what `make demo` runs): the whole chain on the embedded sandbox, then a summary.
 
-The sandbox serves the demo library in this process (its state is kept in `<data>/sandbox/`, so a
-second demo finds nothing changed), the demo user logs in through the real OAuth code flow, and every
-stage is materialized through Dagster on the persistent instance: ingest → enrich → rules → push → marts
-(SQL marts and the library report); then the snapshot `mixtape sql` reads is refreshed.
+It stands on the demo world: the persistent demo sandbox every entry point shares (a server process
+whose state is kept in `<data>/sandbox/`, started or found running, so a second demo finds nothing
+changed). The demo user logs in through the real OAuth code flow, and every stage runs as its named
+job through Dagster on the persistent instance: ingest → enrich → rules → push → ingest → marts (SQL
+marts and the library report); then the snapshot `mixtape sql` reads is refreshed. The summary lists
+every child playlist with its track count, empty ones with the reason.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from pipelines.commands.demo_sandbox import DEMO_USER, sandbox_state_file, start_demo_sandbox
+from pipelines.commands.demo_sandbox import DEMO_USER
 
 
 def materialization_metadata(results, key: str) -> int:
@@ -21,6 +24,31 @@ def materialization_metadata(results, key: str) -> int:
             value = event.materialization.metadata.get(key)
             total += int(value.value) if value is not None else 0
     return total
+
+
+def child_playlists(warehouse, user: str) -> list[tuple]:
+    """(name, status built|empty|invalid, tracks, reason) of every child playlist of `user`, from
+    marts.child_playlists when the rules wrote it, else from the tracklists (built ones only)."""
+    try:
+        rows = warehouse.query("select child_playlist, status, tracks, reason from marts.child_playlists "
+                               "where user_id = ? order by child_playlist", [user]).rows()
+    except Exception:  # a warehouse from before marts.child_playlists
+        rows = []
+    if rows:
+        return rows
+    return warehouse.query("select child_playlist, 'built', count(*)::int, null from child_playlist_tracks "
+                           "where user_id = ? group by 1 order by 1", [user]).rows()
+
+
+def child_line(name: str, status: str, tracks: int, reason: str | None, push: tuple | None) -> str:
+    """One child playlist in the summary: its tracks, why it is empty or invalid, what the push wrote."""
+    line = f"    {name}: {tracks} tracks"
+    if status != "built":
+        line += f" — {status}" + (f": {reason}" if reason else "")
+    if push is not None:
+        pushed, adds, removes, moves, writes = push
+        line += f"; push {pushed}, +{adds} −{removes} ↕{moves} in {writes} write requests"
+    return line
 
 
 def summary(warehouse, results, sandbox_requests: int, user: str) -> str:
@@ -42,14 +70,16 @@ def summary(warehouse, results, sandbox_requests: int, user: str) -> str:
            from sync_events where user_id = ? and run_id in (select unnest(?)) order by child_playlist""",
         [user, run_ids]).rows()
     written = [e for e in events if (e[5] or 0) > 0]
+    pushes = {name: (status, adds, removes, moves, writes) for name, status, adds, removes, moves, writes in events}
+    children = child_playlists(warehouse, user)
     location = warehouse.database_path if warehouse.is_duckdb else warehouse.storage
     lines = [
         "",
         f"mixtape demo — user '{user}' on the sandbox Spotify",
         f"  library: {counts[0]} liked songs, {counts[1]} playlists, {counts[2]} tracks with features",
-        f"  child playlists: {counts[3]} built, {len(written)} written to Spotify this run",
-        *[f"    {name}: {status}, +{adds} −{removes} ↕{moves} in {writes} write requests"
-          for name, status, adds, removes, moves, writes in events],
+        f"  child playlists: {sum(1 for c in children if c[1] == 'built')} built, "
+        f"{sum(1 for c in children if c[1] != 'built')} empty or invalid, {len(written)} written to Spotify this run",
+        *[child_line(name, status, tracks, reason, pushes.get(name)) for name, status, tracks, reason in children],
         f"  Spotify requests this run: {spotify} (theoretical minimum for the reads: {minimum}); sandbox saw {sandbox_requests}",
         f"  all outside requests: {by_service}",
         f"  warehouse: {location}",
@@ -59,38 +89,41 @@ def summary(warehouse, results, sandbox_requests: int, user: str) -> str:
     return "\n".join(lines)
 
 
+def sandbox_stats(url: str) -> dict:
+    import requests
+
+    return requests.get(f"{url}/_sandbox/stats", timeout=5).json()
+
+
 def run(args: argparse.Namespace) -> int:
-    from pipelines.commands.run import ALL_STAGES, load_definitions, materialize, plan, refresh_sql_snapshot
-    from pipelines.commands.ui import login_demo_user
-    from pipelines.home import ensure_dagster_home
-    from pipelines.resources import initialized
-    from sandbox.persist import save_state
-    from resources.settings import Settings
+    import os
 
     import dagster as dg
 
+    from pipelines.commands.run import ALL_STAGES, load_definitions, plan, refresh_sql_snapshot, run_steps
+    from pipelines.commands.ui import login_demo_user
+    from pipelines.home import ensure_dagster_home
+    from pipelines.resources import current_world, enter_demo_world, initialized
+
+    if current_world() == "production":
+        print("mixtape demo runs on the demo sandbox; it never touches your Spotify account. "
+              "Unset SPOTIFY_CLIENT_ID to run it, or use `mixtape run` for your own library.", file=sys.stderr)
+        return 2
     ensure_dagster_home()
-    data_dir = Settings.from_env().data_dir
-    sandbox = start_demo_sandbox(state_file=sandbox_state_file(data_dir))
-    try:
-        user = DEMO_USER
-        login_demo_user(user)
-        defs = load_definitions()
-        sandbox.sandbox.reset_stats()
-        results = []
-        with dg.DagsterInstance.get() as instance:
-            for stage, keys, per_user in plan(defs, ALL_STAGES):
-                result = materialize(defs, instance, keys, user if per_user else None)
-                results.append(result)
-                print(f"{stage}: {'ok' if result.success else 'FAILED'} ({', '.join(k.to_user_string() for k in keys)})")
-                if not result.success:
-                    return 1
-        refresh_sql_snapshot(defs)
-        print(summary(initialized("warehouse"), results, sandbox.sandbox.stats()["by_service"].get("spotify", 0), user))
-        return 0
-    finally:
-        save_state(sandbox, sandbox_state_file(data_dir))
-        sandbox.stop()
+    url = enter_demo_world() if current_world() == "demo" else os.environ["SPOTIFY_API_BASE"]
+    user = DEMO_USER
+    login_demo_user(user)
+    defs = load_definitions()
+    before = sandbox_stats(url)["by_service"].get("spotify", 0)
+    with dg.DagsterInstance.get() as instance:
+        outcomes, results = run_steps(defs, instance, plan(ALL_STAGES), [user])
+    if not outcomes.all_ok:
+        print(outcomes.table())
+        return 1
+    refresh_sql_snapshot(defs)
+    spent = sandbox_stats(url)["by_service"].get("spotify", 0) - before
+    print(summary(initialized("warehouse"), results, spent, user))
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -88,7 +88,7 @@ def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = 
     # the environment as it is now, not when the definitions loaded
     job_defs = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=[JOB[job.name]],
                               resources=resources_from_env(), executor=dg.in_process_executor)
-    return job_defs.get_job_def(job.name).execute_in_process(
+    return job_defs.resolve_job_def(job.name).execute_in_process(
         partition_key=partition_key,
         instance=instance,
         run_config=run_config(list(job.keys), dry_run, force),

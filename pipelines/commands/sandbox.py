@@ -22,7 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("sandbox", help="the local stand-in for Spotify and the enrichment APIs")
     commands = parser.add_subparsers(dest="sandbox_command", required=True)
 
-    serve = commands.add_parser("serve", help="serve the sandbox until interrupted; prints the base URLs first")
+    serve = commands.add_parser("serve", help="serve the sandbox until interrupted; prints the base URLs first",
+                                description="Serve Spotify (accounts and Web API), Deezer, Last.fm and MusicBrainz "
+                                            "on one loopback port. `eval \"$(mixtape sandbox serve --print-env &)\"` "
+                                            "points a shell's mixtape and dagster commands at it.")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--profile", choices=["devmode", "extended"], help="overrides the library's profile")
@@ -34,6 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--latency-ms", type=int, default=0)
     serve.add_argument("--client-id", help="accept only this client id (default: any)")
     serve.add_argument("--client-secret", help="accept only this client secret (default: any)")
+    serve.add_argument("--print-env", action="store_true",
+                       help="print the base URLs as `export NAME=value` lines a shell can eval (default: one JSON line)")
+    serve.add_argument("--state", type=Path,
+                       help="resume from this state file and save every change to it (the demo world's data/sandbox/state.json)")
+    serve.add_argument("--server-file", type=Path, help="write {pid, url} here once serving; removed on exit")
+    serve.add_argument("--idle-exit", type=float, help="exit after this many seconds without a request")
     serve.set_defaults(func=run_serve)
 
     generate = commands.add_parser("generate", help="write a generated library as JSON")
@@ -67,24 +76,74 @@ def choose_library(args: argparse.Namespace) -> Library:
     return library
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    from sandbox import announce, start_sandbox
+def export_lines(base_urls: dict[str, str]) -> str:
+    """`export NAME=value` lines, quoted for a POSIX shell."""
+    import shlex
 
-    running = start_sandbox(
-        choose_library(args), host=args.host, port=args.port, latency_ms=args.latency_ms,
-        client_id=args.client_id, client_secret=args.client_secret,
-        quota_per_day=args.quota, rate_limit_per_30s=args.rate_limit,
-    )
-    print(announce(running), flush=True)
+    return "\n".join(f"export {name}={shlex.quote(value)}" for name, value in base_urls.items())
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from sandbox import announce, start_sandbox
+    from sandbox.persist import save_state, start_resumed_sandbox
+
+    options = dict(host=args.host, port=args.port, latency_ms=args.latency_ms, client_id=args.client_id,
+                   client_secret=args.client_secret, quota_per_day=args.quota, rate_limit_per_30s=args.rate_limit)
+    try:
+        running = (start_resumed_sandbox(args.state, choose_library(args), **options) if args.state
+                   else start_sandbox(choose_library(args), **options))
+    except OSError:  # the port is taken: any free one
+        if not args.port:
+            raise
+        options["port"] = 0
+        running = (start_resumed_sandbox(args.state, choose_library(args), **options) if args.state
+                   else start_sandbox(choose_library(args), **options))
+    print(export_lines(running.base_urls) if args.print_env else announce(running), flush=True)
+    if args.server_file:
+        args.server_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = args.server_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"pid": os.getpid(), "url": running.url}))
+        temporary.replace(args.server_file)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    saved, seen, last_request = None, -1, time.monotonic()
     try:
-        stopped.wait()
+        while not stopped.wait(0.5):
+            total = running.sandbox.stats()["total"]
+            if total != seen:
+                seen, last_request = total, time.monotonic()
+                if args.state:
+                    saved = _save_if_changed(running, args.state, saved, save_state)
+            elif args.idle_exit and time.monotonic() - last_request > args.idle_exit:
+                break
+            if args.server_file and not args.server_file.parent.exists():
+                break  # its data directory was removed: nobody can find this sandbox any more
     except KeyboardInterrupt:
         pass
     finally:
+        if args.state:
+            _save_if_changed(running, args.state, saved, save_state)
+        if args.server_file:
+            try:
+                if json.loads(args.server_file.read_text()).get("pid") == os.getpid():
+                    args.server_file.unlink()
+            except (OSError, ValueError):
+                pass
         running.stop()
     return 0
+
+
+def _save_if_changed(running, state_file: Path, saved, save_state):
+    """Save the sandbox's state when its playlists changed since `saved`; the state now."""
+    with running.sandbox.lock:
+        now = (json.dumps(running.world.library.model_dump(mode="json"), sort_keys=True),
+               dict(running.world.playlist_writes))
+    if now != saved:
+        save_state(running, state_file)
+    return now
 
 
 def run_generate(args: argparse.Namespace) -> int:

@@ -1,9 +1,10 @@
-"""`mixtape ui`: the Dagster UI on a persistent instance, on the sandbox when no Spotify app is set.
+"""`mixtape ui`: the Dagster UI on a persistent instance, in the demo world when no Spotify app is set.
 
-With no `SPOTIFY_CLIENT_ID`, the sandbox serves the demo library in this process, the demo user is
-logged in against it (so its partition exists) and its base URLs are exported to Dagster. Then
-`dagster dev -w workspace.yaml` runs in its own process group with `DAGSTER_HOME` kept in the
-project, and the whole group is ended when `mixtape ui` ends.
+With no `SPOTIFY_CLIENT_ID`, the UI stands on the same persistent demo sandbox as `mixtape demo`
+(`<MIXTAPE_DATA_DIR>/sandbox/`, started or found running), the demo user's partition is registered
+and the sandbox's base URLs are exported to Dagster. Then `dagster dev -w workspace.yaml` runs in its
+own process group with `DAGSTER_HOME` kept in the project, and the whole group is ended when
+`mixtape ui` ends (the sandbox keeps running for the next user).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.commands.demo_sandbox import DEMO_USER, start_demo_sandbox
+from pipelines.commands.demo_sandbox import DEMO_USER
 from pipelines.home import PROJECT_ROOT, ensure_dagster_home
 
 SANDBOX_PORT = 8765
@@ -71,13 +72,10 @@ def stop_process_group(process: subprocess.Popen, timeout_s: float = 15) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from resources.settings import Settings
+    from pipelines.resources import enter_world
 
     home = ensure_dagster_home()
-    sandbox = None
-    if Settings.from_env().uses_sandbox_defaults:
-        sandbox = start_demo_sandbox(free_port(args.sandbox_port))
-        print(f"No SPOTIFY_CLIENT_ID: the sandbox serves the demo library at {sandbox.url}")
+    if enter_world() == "demo":  # the demo sandbox is running and the environment points at it
         print(login_demo_user())
     print(f"DAGSTER_HOME={home}; the UI will be at http://127.0.0.1:{args.port}")
     process = start_dagster_dev(args.port)
@@ -88,14 +86,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         stop_process_group(process)
-        if sandbox is not None:
-            sandbox.stop()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("ui", help="the Dagster UI (dagster dev), on the sandbox when no credentials are set",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=3000, help="the UI's port (default 3000)")
-    parser.add_argument("--sandbox-port", type=int, default=SANDBOX_PORT,
-                        help=f"the sandbox's port when it is used (default {SANDBOX_PORT}, or any free one)")
     parser.set_defaults(func=run)
