@@ -162,7 +162,8 @@ def register_partition(user: str) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         user = login(Settings.from_env(), args.user, open_browser=not args.no_browser, timeout_s=args.timeout)
-    except (LoginFailed, SpotifyError, spotipy.SpotifyException, requests.RequestException) as error:
+    except (LoginFailed, SpotifyError, spotipy.SpotifyException, requests.RequestException,
+            ValueError) as error:  # ValueError: a user id that is not valid
         print(f"mixtape login: {error}", file=sys.stderr)
         return 1
     print(register_partition(user))

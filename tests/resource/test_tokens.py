@@ -129,8 +129,31 @@ def test_run_with_an_invalid_user_fails_cleanly_and_registers_nothing(bad, tmp_p
     home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("MIXTAPE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SPOTIFY_API_BASE", "http://127.0.0.1:9")  # a world of its own: nothing is reached
+    monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", "http://127.0.0.1:9")
     assert main(["run", "--user", bad, "--stage", "rules", "--dry-run"]) == 2
     assert "is not valid" in capsys.readouterr().err
     with dg.DagsterInstance.get() as instance:
         assert instance.get_dynamic_partitions("spotify_users") == []
-    assert not (tmp_path / "data" / "tokens").exists()
+    tokens = tmp_path / "data" / "tokens"
+    assert not tokens.exists() or FileTokenStore(tokens).users() == [p.stem for p in tokens.glob("*.json")]
+
+
+@pytest.mark.parametrize("bad", ["../../etc/x", "bob\n"])
+def test_login_with_an_invalid_user_fails_cleanly_and_registers_nothing(bad, tmp_path, monkeypatch, capsys):
+    import dagster as dg
+
+    from pipelines.cli import main
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("MIXTAPE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SPOTIFY_API_BASE", "http://127.0.0.1:9")  # a world of its own: nothing is reached
+    monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", "http://127.0.0.1:9")
+    assert main(["login", "--user", bad, "--no-browser", "--timeout", "1"]) == 1
+    assert "mixtape login: user id" in capsys.readouterr().err
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_dynamic_partitions("spotify_users") == []
+    tokens = tmp_path / "data" / "tokens"
+    assert not tokens.exists() or FileTokenStore(tokens).users() == [p.stem for p in tokens.glob("*.json")]
