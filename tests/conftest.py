@@ -14,6 +14,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+# With no Spotify app and no sandbox URL, loading the definitions or running a mixtape command enters
+# the demo world, which starts the persistent demo sandbox in the background. No test does that by
+# accident: this URL (a closed port) stands in until a test sets its own or, like tests/demo, removes it.
+os.environ.setdefault("SPOTIFY_API_BASE", "http://127.0.0.1:9")
+
 
 @pytest.fixture(scope="session")
 def moto_endpoint():
