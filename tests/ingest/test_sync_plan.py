@@ -10,7 +10,7 @@ from assets.spotify.sync_plan import (
     PAGE, ItemsCursor, LikedRow, Page, PlaylistListing, Saved, cold_sync_minimum, held_library, merge_liked,
     needs_full_resync, pages, plan_playlists, sync_liked, sync_progress,
 )
-from resources.budget import OutOfBudget, fair_shares
+from resources.budget import fair_shares
 
 T0 = datetime(2026, 1, 1)
 
