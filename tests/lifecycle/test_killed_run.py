@@ -50,10 +50,10 @@ TABLES = {
 class Env:
     """One sandbox, data dir and DAGSTER_HOME; `mixtape(...)` runs the command in a child process."""
 
-    def __init__(self, tmp_path: Path, monkeypatch):
+    def __init__(self, tmp_path: Path, monkeypatch, liked: int = 1_500):
         tmp_path.mkdir(parents=True, exist_ok=True)
         (tmp_path / "rules.yaml").write_text(RULES)
-        library = generate_library(seed=8, users=["alice", "bob"], liked=1_500, playlists=6, big_playlist=600)
+        library = generate_library(seed=8, users=["alice", "bob"], liked=liked, playlists=6, big_playlist=600)
         self.ingest = start(library, tmp_path, monkeypatch, Warehouse(storage="duckdb", data_dir=str(tmp_path / "data")))
         self.home = tmp_path / "dagster_home"
         self.env = {**os.environ, "DAGSTER_HOME": str(self.home), "MIXTAPE_RULES": str(tmp_path / "rules.yaml"),
