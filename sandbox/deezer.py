@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 
-from sandbox.harness import Fault, RateWindow, Request, Response
+from sandbox.harness import Fault, IndexedService, Request, Response
 from sandbox.world import World
 
 RATE_LIMIT = (50, 5.0)  # requests, seconds
@@ -28,13 +28,11 @@ def error_body(code: int) -> dict:
     return {"error": {"type": kind, "message": message, "code": code}}
 
 
-class DeezerService:
+class DeezerService(IndexedService):
     name = "deezer"
 
     def __init__(self, world: World, rate_limit: tuple[int, float] = RATE_LIMIT):
-        self.world = world
-        self.window = RateWindow(*rate_limit)
-        self.generation = -1
+        super().__init__(world, rate_limit)
 
     def routes(self):
         return [
@@ -108,10 +106,7 @@ class DeezerService:
             body["release_date"] = entry.release_date
         return body
 
-    def _sync(self) -> None:
-        if self.generation == self.world.generation:
-            return
-        library = self.world.library
+    def _index(self, library) -> None:
         self.by_isrc = {e.isrc.upper(): e for e in library.enrichment.deezer}
         self.by_id = {str(e.id): e for e in library.enrichment.deezer}
         self.tracks_by_isrc = {}
@@ -119,4 +114,3 @@ class DeezerService:
             if track.isrc:
                 self.tracks_by_isrc.setdefault(track.isrc.upper(), track)
         self.artist_names = {a.id: a.name for a in library.artists}
-        self.generation = self.world.generation

@@ -235,3 +235,21 @@ def serve(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> SandboxHT
     """Bind a server for `sandbox` (port 0 = ephemeral); the caller runs serve_forever."""
     handler = type("Handler", (_HTTPHandler,), {"sandbox": sandbox})
     return SandboxHTTPServer((host, port), handler)
+
+
+class IndexedService:
+    """A rate-limited lookup service whose indexes follow the world's library (rebuilt when it changes)."""
+
+    def __init__(self, world, rate_limit: tuple[int, float]):
+        self.world = world
+        self.window = RateWindow(*rate_limit)
+        self.generation = -1
+
+    def _sync(self) -> None:
+        if self.generation != self.world.generation:
+            self._index(self.world.library)
+            self.generation = self.world.generation
+
+    def _index(self, library) -> None:
+        raise NotImplementedError
+

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus
 
-from sandbox.harness import Fault, RateWindow, Request, Response
+from sandbox.harness import Fault, IndexedService, Request, Response
 from sandbox.matching import LastfmIndex
 from sandbox.world import World
 
@@ -38,14 +38,12 @@ def one_or_many(items: list) -> list | dict:
     return items[0] if len(items) == 1 else items
 
 
-class LastfmService:
+class LastfmService(IndexedService):
     name = "lastfm"
 
     def __init__(self, world: World, api_key: str | None = None, rate_limit: tuple[int, float] = RATE_LIMIT):
-        self.world = world
+        super().__init__(world, rate_limit)
         self.api_key = api_key  # None: any non-empty key is accepted
-        self.window = RateWindow(*rate_limit)
-        self.generation = -1
 
     def routes(self):
         return [("GET", "/lastfm/2.0", self.dispatch)]
@@ -134,10 +132,8 @@ class LastfmService:
     def _find_artist(self, artist: str, autocorrect: bool):
         return self.artists.find((artist,), autocorrect)
 
-    def _sync(self) -> None:
-        if self.generation == self.world.generation:
-            return
-        enrichment = self.world.library.enrichment
+    def _index(self, library) -> None:
+        enrichment = library.enrichment
         self.artists = LastfmIndex()
         artist_variants: dict[str, list[str]] = {}
         for entry in enrichment.lastfm_artists:
@@ -149,4 +145,3 @@ class LastfmService:
             titles = [entry.track, *entry.corrections]
             variants = [(a, t) for a in artists for t in titles if (a, t) != (entry.artist, entry.track)]
             self.tracks.add((entry.artist, entry.track), entry, variants)
-        self.generation = self.world.generation

@@ -12,7 +12,7 @@ import re
 import uuid
 from datetime import datetime, timezone
 
-from sandbox.harness import Fault, RateWindow, Request, Response
+from sandbox.harness import Fault, IndexedService, Request, Response
 from sandbox.matching import Group, parse_query, search_score, words
 from sandbox.world import World
 
@@ -32,13 +32,11 @@ NO_USER_AGENT = {"error": "Your requests are being throttled by MusicBrainz beca
                           "https://musicbrainz.org/doc/XML_Web_Service/Rate_Limiting for more information."}
 
 
-class MusicbrainzService:
+class MusicbrainzService(IndexedService):
     name = "musicbrainz"
 
     def __init__(self, world: World, rate_limit: tuple[int, float] = RATE_LIMIT):
-        self.world = world
-        self.window = RateWindow(*rate_limit)
-        self.generation = -1
+        super().__init__(world, rate_limit)
 
     def routes(self):
         return [
@@ -125,13 +123,10 @@ class MusicbrainzService:
             body["tags"] = [{"name": g, "count": len(entry.genres) - i} for i, g in enumerate(entry.genres)]
         return body
 
-    def _sync(self) -> None:
-        if self.generation == self.world.generation:
-            return
-        self.entries = list(self.world.library.enrichment.musicbrainz)
+    def _index(self, library) -> None:
+        self.entries = list(library.enrichment.musicbrainz)
         self.by_id = {e.recording_id: e for e in self.entries}
         self.by_isrc: dict[str, list] = {}
         for entry in self.entries:
             if entry.isrc:
                 self.by_isrc.setdefault(entry.isrc.upper(), []).append(entry)
-        self.generation = self.world.generation
