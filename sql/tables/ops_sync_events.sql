@@ -1,4 +1,4 @@
--- One row per push of one child playlist to Spotify (seed 002's SyncEvent, plus what the plan did).
+-- One row per push of one child playlist to Spotify (status, counts and what the plan did).
 create table if not exists ops.sync_events (
     id varchar not null,
     user_id varchar not null,

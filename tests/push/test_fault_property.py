@@ -4,7 +4,7 @@ next push-only run leaves the remote playlist exactly equal to the target, with 
 
 The remote is the in-memory playlist service (every request index reachable, fast); the warehouse is a
 real DuckDB file, and the listing in raw.playlists is the one an ingest after the first push stored,
-so a push-only run that trusted it over its own uncertain writes would re-send them (issue 14.1)."""
+so a push-only run that trusted it over its own uncertain writes would re-send them."""
 
 import json
 import random
