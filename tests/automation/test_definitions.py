@@ -24,7 +24,9 @@ STRICT_LOAD = textwrap.dedent("""
 def test_definitions_load_without_deprecated_or_superseded_apis(tmp_path):
     result = subprocess.run([sys.executable, "-c", STRICT_LOAD], cwd=tmp_path, capture_output=True, text=True,
                             timeout=120, env={"PATH": "/usr/bin:/bin", "MIXTAPE_DATA_DIR": str(tmp_path / "data"),
-                                              "PYTHONPATH": str(PROJECT_ROOT)})
+                                              "PYTHONPATH": str(PROJECT_ROOT),
+                                              # a configured world: no demo sandbox started in the background
+                                              "SPOTIFY_API_BASE": "http://127.0.0.1:9"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("assets")
 
