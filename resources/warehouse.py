@@ -186,10 +186,11 @@ class Warehouse(dg.ConfigurableResource):
 
     def _open_duckdb(self) -> duckdb.DuckDBPyConnection:
         self.database_path.parent.mkdir(parents=True, exist_ok=True)
+        new = not self.database_path.exists()  # a file deleted and made again may reuse its inode
         con = _connect_when_unlocked(str(self.database_path))
         stat = self.database_path.stat()
         file_identity = (str(self.database_path.resolve()), stat.st_dev, stat.st_ino)
-        if file_identity not in _SCHEMA_ENSURED:  # upgrading is idempotent: once per process and file is enough
+        if new or file_identity not in _SCHEMA_ENSURED:  # upgrading is idempotent: once per process and file is enough
             _ensure_schema(con)
             _SCHEMA_ENSURED.add(file_identity)
         return con
