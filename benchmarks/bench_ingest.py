@@ -10,6 +10,9 @@ checks, DuckDB warehouse), one process per size so peak memory is that size's:
 - warm: nothing changed; minimum = the liked-songs head page + the playlist listing
 - incremental: k new likes, one unlike and one edited playlist; minimum = ceil(k/50) + the listing +
   the edited playlist's pages (finding *which* song was unliked costs a few extra probes, shown apart)
+- crash+resume: a cold sync by `mixtape run --stage ingest` SIGKILLed at about 90 % of the minimum (the
+  request then in flight held by the sandbox, so its answer never arrives) and run again to the end;
+  requests counts both runs, the lost one included, against the cold minimum; peak MB is the command's
 """
 
 import argparse
@@ -17,6 +20,7 @@ import json
 import math
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -104,13 +108,79 @@ def measure(size: int) -> dict:
     return rows
 
 
+ITEMS_ROUTE = "GET /v1/playlists/{playlist_id}/items"
+RULES = "defaults:\n  - name: Every like\n    source: liked\n"
+
+
+def crash_resume(size: int) -> dict:
+    """A cold sync killed at ~90 % and resumed, through the real `mixtape run` command."""
+    import requests
+
+    from pipelines.commands.login import login
+    from sandbox import start_sandbox
+    from sandbox.generator import generate_library
+    from resources.settings import Settings
+
+    workdir = tempfile.mkdtemp(prefix="bench_crash_")
+    with open(f"{workdir}/rules.yaml", "w") as rules:
+        rules.write(RULES)
+    sandbox = start_sandbox(generate_library(seed=11, users=[USER, "bob"], liked=size, playlists=PLAYLISTS), latency_ms=LATENCY_MS)
+    os.environ.update(SPOTIFY_API_BASE=sandbox.url, SPOTIFY_ACCOUNTS_BASE=sandbox.url, MIXTAPE_DATA_DIR=f"{workdir}/data",
+                      DAGSTER_HOME=f"{workdir}/dagster_home", MIXTAPE_RULES=f"{workdir}/rules.yaml")
+    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE"):
+        os.environ.pop(name, None)
+    login(Settings.from_env(), USER, open_browser=False, timeout_s=5, say=lambda *_: None)
+    library = requests.get(f"{sandbox.url}/_sandbox/library", timeout=60).json()
+    minimum = cold_minimum(library)
+    command = [sys.executable, "-m", "pipelines.cli", "run", "--user", USER, "--stage", "ingest"]
+
+    def spent() -> int:
+        counts = requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json()["requests"]
+        return sum(n for route, n in counts.items() if " /v1/" in route)
+
+    def count(route: str) -> int:
+        return requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json()["requests"].get(route, 0)
+
+    requests.post(f"{sandbox.url}/_sandbox/reset", timeout=5)
+    started = time.perf_counter()
+    # the liked songs and the listing are read before the playlists' items: hold the items request
+    # that is the sync's ~90 %-th and kill the run while it waits (as tests/ingest/test_crash_resume.py)
+    nth = max(1, round(0.9 * minimum) - pages(len(library["liked"][USER])) - pages(len(listed(library))))
+    requests.post(f"{sandbox.url}/_sandbox/faults", timeout=5, json=[
+        {"route": ITEMS_ROUTE, "times": nth - 1, "status": 200},
+        {"route": ITEMS_ROUTE, "times": 1, "status": 500, "delay_ms": 3_600_000}][0 if nth > 1 else 1:])
+    child = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while count(ITEMS_ROUTE) < nth:
+        if child.poll() is not None:
+            raise RuntimeError(f"the run ended before the held request: {child.communicate()[0][-2000:]}")
+        time.sleep(0.02)
+    killed = spent()
+    os.kill(child.pid, signal.SIGKILL)
+    child.communicate()
+    requests.post(f"{sandbox.url}/_sandbox/reset", timeout=5)
+    resumed = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+    if resumed.returncode:
+        raise RuntimeError(resumed.stdout[-2000:] + resumed.stderr[-2000:])
+    wall = time.perf_counter() - started
+    again = requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json()["requests"]
+    total = killed + spent()
+    sandbox.stop()
+    return {"playlists": len(listed(library)), "crash": (total, wall, f"@{killed / minimum:.0%}", minimum),
+            "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "killed": killed, "resumed": {route: n for route, n in again.items() if " /v1/" in route}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1k and 10k only")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # measure one size, print JSON (child process)
+    parser.add_argument("--crash", type=int, help=argparse.SUPPRESS)  # crash-resume of one size (child process)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.one)))
+        return
+    if args.crash:
+        print(json.dumps(crash_resume(args.crash)))
         return
     print(f"Spotify requests per sync (sandbox, devmode, {LATENCY_MS} ms latency, {PLAYLISTS} playlists generated, "
           f"incremental = {NEW_LIKES} new likes + 1 unlike + 1 edited playlist)\n")
@@ -119,10 +189,15 @@ def main() -> None:
         child = subprocess.run([sys.executable, "-m", "benchmarks.bench_ingest", "--one", str(size)],
                                capture_output=True, text=True, check=True)
         rows = json.loads(child.stdout.strip().splitlines()[-1])
-        for name in ("cold", "warm", "incremental"):
+        crashed = subprocess.run([sys.executable, "-m", "benchmarks.bench_ingest", "--crash", str(size)],
+                                 capture_output=True, text=True, check=True)
+        crash = json.loads(crashed.stdout.strip().splitlines()[-1])
+        rows["crash"], peaks = crash["crash"], {"crash": crash["peak_mb"]}
+        for name in ("cold", "warm", "incremental", "crash"):
             spent, wall, probes, minimum = rows[name]
-            print(f"{size:>7} {rows['playlists']:>6} {name:<12} {spent:>8} {minimum:>8} {spent / minimum:>6.2f} "
-                  f"{probes:>6} {wall:>7.1f} {rows['peak_mb']:>8.0f}")
+            label = "crash+resume" if name == "crash" else name  # probes: where the kill came, for the crash
+            print(f"{size:>7} {rows['playlists']:>6} {label:<12} {spent:>8} {minimum:>8} {spent / minimum:>6.2f} "
+                  f"{probes:>6} {wall:>7.1f} {peaks.get(name, rows['peak_mb']):>8.0f}")
 
 
 if __name__ == "__main__":
