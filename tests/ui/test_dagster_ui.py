@@ -111,6 +111,9 @@ def skip_community_dialog(page) -> None:
 def launch_for_partition(page, partition: str) -> None:
     """On an asset page: Materialize… -> pick one partition -> Launch 1 run."""
     page.locator("button", has_text="Materialize").first.click()
+    # liked songs is one multi-asset with the sync state it keeps: the UI says what else it writes
+    page.get_by_role("dialog").filter(has_text="Additional assets will be materialized") \
+        .get_by_role("button", name="Confirm").click()
     dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
     dialog.get_by_text("Select a partition or create one").click()
     page.get_by_placeholder("Filter partitions").fill(partition)
