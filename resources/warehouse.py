@@ -39,17 +39,28 @@ from pydantic import Field
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 _TABLE_NAME = re.compile(r"create table if not exists\s+(\w+\.\w+)", re.IGNORECASE)
+# `create table if not exists a.b (like a.c[, more columns]);`: the columns of a table declared before
+# it (and any more)
+_LIKE = re.compile(r"\(\s*like\s+(\w+\.\w+)\s*(?:,(.*))?\)\s*;", re.IGNORECASE | re.DOTALL)
 _LOCK_RETRY_SECONDS = 120
 log = logging.getLogger(__name__)
 
 
 @cache
 def table_ddl() -> dict[str, str]:
-    """`schema.table` -> its DDL, from sql/tables/*.sql."""
+    """`schema.table` -> its DDL, from sql/tables/*.sql. A table declared `(like other.table)` gets the
+    columns of that table (declared in an earlier file): tables of one shape have one declaration."""
     ddl = {}
     for path in sorted((SQL_DIR / "tables").glob("*.sql")):
         text = path.read_text()
-        ddl[_TABLE_NAME.search(text).group(1).lower()] = text
+        name = _TABLE_NAME.search(text).group(1).lower()
+        if like := _LIKE.search(text):
+            shape = ddl[like.group(1).lower()]
+            text = _TABLE_NAME.sub(f"create table if not exists {name}", shape[shape.lower().index("create table"):], 1)
+            if like.group(2):
+                columns, last = text[:text.rindex(")")].rstrip().rsplit("\n", 1)
+                text = f"{columns}\n{last.split('--')[0].rstrip()},\n    {like.group(2).strip()}\n);\n"
+        ddl[name] = text
     return ddl
 
 
