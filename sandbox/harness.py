@@ -7,6 +7,7 @@ accepted), request counting by route, scripted faults, latency, the movable cloc
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import json
 import re
 import threading
@@ -237,7 +238,7 @@ def serve(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> SandboxHT
     return SandboxHTTPServer((host, port), handler)
 
 
-class IndexedService:
+class IndexedService(ABC):
     """A rate-limited lookup service whose indexes follow the world's library (rebuilt when it changes)."""
 
     def __init__(self, world, rate_limit: tuple[int, float]):
@@ -250,6 +251,7 @@ class IndexedService:
             self._index(self.world.library)
             self.generation = self.world.generation
 
+    @abstractmethod
     def _index(self, library) -> None:
-        raise NotImplementedError
+        """Build the service's lookup indexes from the library."""
 
