@@ -53,6 +53,10 @@ class MovableClock(Clock):
         if self.sandbox_url:
             requests.post(f"{self.sandbox_url}/_sandbox/clock", json={"advance_s": seconds}, timeout=5).raise_for_status()
 
+    def to_midday(self) -> None:
+        """Move on to the next 12:00 UTC, so a test that counts a day's requests never straddles midnight."""
+        self.advance((43200 - self.time() % 86400) % 86400)
+
     def sleep(self, seconds: float) -> None:
         self.moved().slept.append(seconds)
         if self.waits:

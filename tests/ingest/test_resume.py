@@ -33,6 +33,7 @@ def tables(ingest) -> dict[str, list[tuple]]:
 def quota_ingest(tmp_path, monkeypatch, request):
     running = start(big_library(request.param), tmp_path, monkeypatch,
                     Warehouse(storage="duckdb", data_dir=str(tmp_path / "data")), quota_per_day=QUOTA)
+    running.clock.to_midday()
     yield running
     running.sandbox.stop()
 
