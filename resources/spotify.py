@@ -524,6 +524,11 @@ class SpotifyResource(dg.ConfigurableResource):
                                                                   range_length=range_length, snapshot_id=snapshot_id))
         return result["snapshot_id"]
 
+    def change_details(self, user: str, playlist_id: str, name: str, description: str) -> None:
+        """Rename a playlist and set its description (PUT /v1/playlists/{id}; Spotify answers without a body)."""
+        self._write(user, "PUT", "PUT /v1/playlists/{playlist_id}",
+                    lambda sp: sp.playlist_change_details(playlist_id, name=name, description=description))
+
     # --- accounting -------------------------------------------------------------------------------------
 
     def requests_spent(self, user: str | None = None) -> dict[str, int]:
