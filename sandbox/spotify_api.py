@@ -309,6 +309,7 @@ class SpotifyService:
             ("GET", "/v1/me/playlists", self.get_my_playlists),
             ("POST", "/v1/me/playlists", self.create_playlist),
             ("GET", "/v1/playlists/{playlist_id}", self.get_playlist),
+            ("PUT", "/v1/playlists/{playlist_id}", self.change_details),
             ("GET", "/v1/playlists/{playlist_id}/items", self.get_items),
             ("POST", "/v1/playlists/{playlist_id}/items", self.add_items),
             ("PUT", "/v1/playlists/{playlist_id}/items", self.replace_or_reorder),
@@ -988,6 +989,29 @@ class SpotifyService:
                     raise ApiError(400, "Could not remove tracks, please check parameters.")
                 drop.add(at)
         return drop
+
+    def change_details(self, request: Request) -> Response:
+        """Name, description, public and collaborative of a playlist the user owns; 200 with no body. A
+        change of details is a new version of the playlist, so its snapshot id changes too."""
+        user = self._user(request)
+        playlist = self.playlist(request)
+        if user != playlist.owner:
+            raise ApiError(403, "You cannot change details of a playlist you don't own.")
+        body = self.body(request)
+        if not isinstance(body, dict):
+            raise ApiError(400, "Error parsing json")
+        for key in ("name", "description"):
+            if key in body and (not isinstance(body[key], str) or not body[key]):
+                raise ApiError(400, f"Attribute {key} is empty")
+        public = body.get("public", playlist.public)
+        collaborative = body.get("collaborative", playlist.collaborative)
+        if collaborative and public:
+            raise ApiError(400, "Collaborative playlists can only be private.")
+        playlist.name = body.get("name", playlist.name)
+        playlist.description = body.get("description", playlist.description)
+        playlist.public, playlist.collaborative = bool(public), bool(collaborative)
+        self._wrote(playlist)
+        return Response(200)
 
     def create_playlist(self, request: Request) -> Response:
         user = self._user(request)
