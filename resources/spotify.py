@@ -438,6 +438,10 @@ class SpotifyResource(dg.ConfigurableResource):
         return self._get(user, "GET /v1/playlists/{playlist_id}/items",
                          lambda sp: sp.playlist_items(playlist_id, fields=fields, limit=limit, offset=offset))
 
+    def track(self, user: str, track_id: str) -> dict:
+        """One catalog track's full object (GET /v1/tracks/{id}: development mode has no batch lookup)."""
+        return self._get(user, "GET /v1/tracks/{track_id}", lambda sp: sp.track(track_id))
+
     def next_page(self, user: str, page: dict) -> dict | None:
         """The page after `page` (following its absolute `next` URL), or None at the end."""
         url = page.get("next")
