@@ -11,9 +11,10 @@ from resources.budget.attribution import asset_name
 
 
 def record_spend(context: dg.AssetExecutionContext | dg.OpExecutionContext, ledger: Ledger,
-                 service: str = SPOTIFY) -> dict[str, dg.MetadataValue]:
-    """The requests this step sent to `service`, as metadata to show on the asset."""
-    spent = ledger.counts(run_id=context.run.run_id, asset=asset_name(context), service=service)
+                 service: str = SPOTIFY, asset: str | None = None) -> dict[str, dg.MetadataValue]:
+    """The requests this step sent to `service` (for `asset`, when the step counts several apart), as
+    metadata to show on the asset."""
+    spent = ledger.counts(run_id=context.run.run_id, asset=asset or asset_name(context), service=service)
     return {
         f"{service}_requests": dg.MetadataValue.int(sum(spent.values())),
         f"{service}_requests_by_endpoint": dg.MetadataValue.json(spent),
