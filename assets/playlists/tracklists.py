@@ -11,6 +11,7 @@ from assets.automation import EAGER, REFRESH_WHEN_STALE
 from assets.enrichment import ENRICH_ASSETS
 from assets.kinds import storage_kind
 from assets.normalise import normalise
+from assets.playlists.included import INCLUDED_KEY, INCLUDED_TABLE
 from assets.partitions import spotify_users
 from assets.spotify import SPOTIFY_ASSETS
 from assets.spotify.catalog import ARTISTS_KEY, TRACKS_KEY
@@ -33,7 +34,8 @@ def _inputs() -> list[dg.AssetKey]:
     """The assets whose tables the features select reads, from its `-- deps:` line."""
     line = next(line for line in FEATURES_SQL.read_text().splitlines() if line.startswith("-- deps:"))
     tables = [t.strip() for t in line.removeprefix("-- deps:").split(",")]
-    keys = {**keys_by_table([*SPOTIFY_ASSETS, *ENRICH_ASSETS]), NAME_KEYS_TABLE: NAME_KEYS_KEY}
+    keys = {**keys_by_table([*SPOTIFY_ASSETS, *ENRICH_ASSETS]), NAME_KEYS_TABLE: NAME_KEYS_KEY,
+            INCLUDED_TABLE: INCLUDED_KEY}
     return [keys[t] for t in tables]
 
 
@@ -107,6 +109,8 @@ def evaluate_user(features: pl.DataFrame, rules_file: str | Path, user_id: str, 
             invalid.append((error.playlist, rule.rule_hash if rule else rules.invalid_hash(user_id, error.playlist),
                             str(error)))
     result.add_invalid(user_id, invalid)
+    ids = [rules.child_id(user_id, name) for name in result.summary["child_playlist"]]
+    result.summary = result.summary.with_columns(child_id=pl.Series(ids, dtype=pl.String))
     return result
 
 
@@ -127,7 +131,7 @@ class TracklistsConfig(dg.Config):
     metadata={TABLE_NAME: FEATURES_TABLE},
 )
 def track_features(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """One row per track the user has, with every field the child-playlist rules can filter on."""
+    """One row per track the user has, and per included track they do not have, with every rule field."""
     user = context.partition_key
     rows = warehouse.query(f"select * from ({FEATURES_SQL.read_text().strip().rstrip(';')}) where user_id = ?", [user])
     count = warehouse.replace_partition(FEATURES_TABLE, user, rows)
