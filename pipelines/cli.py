@@ -10,13 +10,15 @@ import sys
 # `register` sets `func` on its parser. Imported lazily so `mixtape --help` stays fast.
 COMMANDS = ["sandbox", "login", "status", "ui", "run", "sql", "rules", "demo"]
 # Commands that never reach Spotify: they run in no world (no demo sandbox is started for them).
-WORLDLESS = {"sandbox", "rules"}
+WORLDLESS = {"sandbox", "rules", "sql"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of `command` alone when it names one: only its module is imported
+    (`mixtape sql -c` answers without loading Dagster)."""
     parser = argparse.ArgumentParser(prog="mixtape", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in COMMANDS:
+    for name in [command] if command in COMMANDS else COMMANDS:
         importlib.import_module(f"pipelines.commands.{name}").register(subparsers)
     return parser
 
@@ -25,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     from resources.settings import export_dotenv
 
     export_dotenv()  # as Dagster's own commands do: `.env` reaches the resources' EnvVars
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(next((a for a in argv if not a.startswith("-")), None)).parse_args(argv)
     if args.command not in WORLDLESS:
         from pipelines.resources import enter_world
 

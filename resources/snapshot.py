@@ -18,23 +18,34 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from filelock import FileLock
 
-from resources.warehouse import Warehouse
+if TYPE_CHECKING:  # only named: `mixtape sql` finds the current snapshot without loading the resource (and Dagster)
+    from resources.warehouse import Warehouse
 
 _CURRENT = "current.duckdb"
 _KEEP = 3  # older snapshots stay briefly so a session that opened one a moment ago is not surprised
 
 
 def snapshot_dir(warehouse: Warehouse) -> Path:
-    return Path(warehouse.data_dir) / "snapshot"
+    return _snapshot_dir_in(warehouse.data_dir)
+
+
+def _snapshot_dir_in(data_dir: str | Path) -> Path:
+    return Path(data_dir) / "snapshot"
 
 
 def current_snapshot(warehouse: Warehouse) -> Path | None:
     """The snapshot readers should open now, or None before the first refresh."""
-    link = snapshot_dir(warehouse) / _CURRENT
+    return current_snapshot_in(warehouse.data_dir)
+
+
+def current_snapshot_in(data_dir: str | Path) -> Path | None:
+    """The current snapshot of the DuckDB warehouse in `data_dir`, or None before the first refresh."""
+    link = _snapshot_dir_in(data_dir) / _CURRENT
     return link.resolve() if link.exists() else None
 
 
