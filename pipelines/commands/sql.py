@@ -1,22 +1,23 @@
-"""`mixtape sql [-c QUERY] [--format table|csv|json]`: ad-hoc SQL on the warehouse (tables, marts and the
-contract views), the same over DuckDB and Parquet. Without -c: an interactive read-only shell on a
+"""`mixtape sql [-c QUERY] [--format table|csv|json|markdown]`: ad-hoc SQL on the warehouse (tables, marts and
+the contract views), the same over DuckDB and Parquet. Without -c: an interactive read-only shell on a
 terminal, or the query read from stdin when it is piped in.
 
 Sessions are read-only and never block a run: with the DuckDB file they read the snapshot refreshed
-after every run (resources/snapshot.py), with Parquet storage the files themselves."""
+after every run (resources/snapshot.py), with Parquet storage the files themselves. A query on the DuckDB
+snapshot loads neither Dagster nor the warehouse resource, so it answers in a fraction of a second."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from pipelines.commands.sql_output import FORMATS, Result, render
 
 HELP = """Statements end with ';'. Commands:
   .tables                 tables and views
-  .format table|csv|json  how results print
+  .format table|csv|json|markdown  how results print
   .refresh                reopen on the newest snapshot (taken after each run)
   .help                   this text
   .quit                   leave (or Ctrl-D)"""
@@ -26,20 +27,42 @@ STALE = ("note: the warehouse changed after this snapshot was taken; `mixtape sq
          "(waiting while a run writes), as does the snapshot_after_runs sensor after every run")
 
 
-def run_query(query: str):
+def run_query(query: str) -> Result:
     """The one place queries go through: a read-only session that no run waits for."""
-    from resources.snapshot import open_reader
-
-    with open_reader(_warehouse()) as con:
-        return query_frame(con, query)
+    with reader() as con:
+        return fetch(con, query)
 
 
-def query_frame(con, query: str):
-    """The result of `query` as a polars frame (an empty one for statements without a result)."""
-    import polars as pl
+@contextmanager
+def reader() -> Iterator:
+    """A read-only session: the current snapshot opened straight when the warehouse is a DuckDB file that
+    has one; else through the warehouse resource (which takes the first snapshot, or reads Parquet)."""
+    import duckdb
 
+    from resources.settings import Settings
+    from resources.snapshot import current_snapshot_in
+
+    settings = Settings.from_env()
+    snapshot = current_snapshot_in(settings.data_dir) if settings.mixtape_storage == "duckdb" else None
+    if snapshot is None:
+        from resources.snapshot import open_reader
+
+        with open_reader(_warehouse()) as con:
+            yield con
+        return
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def fetch(con, query: str) -> Result:
+    """The result of `query` (no columns for statements without a result)."""
     relation = con.sql(query)
-    return relation.pl() if relation is not None else pl.DataFrame()
+    if relation is None:
+        return Result([], [])
+    return Result(list(relation.columns), relation.fetchall())
 
 
 def _warehouse():
@@ -103,11 +126,11 @@ def _session(con, read, say, fmt: str) -> str:
                 return "quit"
             if command == ".refresh":
                 return f"refresh:{fmt}"
-            if command == ".format" and argument.strip() in ("table", "csv", "json"):
+            if command == ".format" and argument.strip() in FORMATS:
                 fmt = argument.strip()
             elif command == ".tables":
-                say(render(query_frame(con, "select table_schema as schema, table_name as name, table_type as kind "
-                                            "from information_schema.tables order by all"), fmt))
+                say(render(fetch(con, "select table_schema as schema, table_name as name, table_type as kind "
+                                      "from information_schema.tables order by all"), fmt))
             else:
                 say(HELP)
             continue
@@ -116,34 +139,9 @@ def _session(con, read, say, fmt: str) -> str:
             continue
         statement, buffer = "\n".join(buffer), []
         try:
-            say(render(query_frame(con, statement), fmt))
+            say(render(fetch(con, statement), fmt))
         except Exception as error:  # duckdb raises many kinds; the user wants the message, not a traceback
             say(f"Error: {error}")
-
-
-def _plain(value):
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def render(frame, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps([{k: _plain(v) for k, v in row.items()} for row in frame.to_dicts()], indent=None)
-    if fmt == "csv":
-        nested = [c for c, t in frame.schema.items() if t.is_nested()]
-        flat = frame.with_columns(*[frame[c].map_elements(lambda v: json.dumps(_plain(v)), return_dtype=str) for c in nested])
-        return flat.write_csv().rstrip("\n")
-    import polars as pl
-
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
-        return str(frame)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -158,11 +156,11 @@ def run(args: argparse.Namespace) -> int:
         print("mixtape sql: no query (give -c QUERY or pipe one in)", file=sys.stderr)
         return 2
     try:
-        frame = run_query(query)
+        result = run_query(query)
     except Exception as error:  # duckdb raises many kinds; the user wants the message, not a traceback
         print(f"mixtape sql: {error}", file=sys.stderr)
         return 1
-    print(render(frame, args.format))
+    print(render(result, args.format))
     return 0
 
 
@@ -171,7 +169,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-c", dest="command_text", metavar="QUERY",
                         help="the query (default: a shell on a terminal, else read stdin)")
-    parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help="table (fits the terminal, or COLUMNS), csv, json or markdown (default: table)")
     parser.add_argument("--refresh", action="store_true",
                         help="first take a fresh snapshot of the DuckDB warehouse (waits while a run writes)")
     parser.set_defaults(func=run)

@@ -166,3 +166,21 @@ def test_the_shell_says_when_its_snapshot_is_older_than_the_warehouse(warehouse)
     out = io.StringIO()
     shell("csv", stdin=io.StringIO(".quit\n"), stdout=out)
     assert "changed after this snapshot" in out.getvalue()
+
+
+def test_a_query_on_the_snapshot_loads_no_dagster(warehouse):
+    """`mixtape sql -c` on the DuckDB snapshot answers without importing Dagster (it took seconds)."""
+    code = ("import json, sys; from pipelines.cli import main; "
+            "assert main(['sql', '-c', 'select count(*) as n from liked_songs', '--format', 'json']) == 0; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'dagster')))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=warehouse.data_dir, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer, loaded = result.stdout.splitlines()
+    assert json.loads(answer) == [{"n": 1}]
+    assert json.loads(loaded) == []
+
+
+def test_csv_prints_list_columns(warehouse, capsys):
+    assert main(["sql", "-c", "select list(track_id) as tracks, {'n': 1} as s from liked_songs", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["tracks,s", '"[""t1""]","{""n"": 1}"']
