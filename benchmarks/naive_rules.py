@@ -29,7 +29,7 @@ def evaluate_naive(rows: list[dict], playlists: list[ChildPlaylist], *, user_id:
         playlist_names = {v for r in rows for key in ("in_playlist", "playlist_names") for v in r.get(key) or []}
     usable, _ = check_against_data(playlists, available_fields, playlist_names)
     held = {r["track_uri"] for r in rows}
-    for uri in dict.fromkeys(u for p in usable for u in p.include_uris):  # included tracks the user lacks
+    for uri in dict.fromkeys(u for p in usable for u in p.include_uris):  # included tracks the rows lack
         if uri not in held:
             rows = [*rows, {"track_uri": uri, "_held": False, "is_local": uri.startswith("spotify:local:"),
                             "track_id": uri.removeprefix("spotify:track:") if uri.startswith("spotify:track:")
@@ -54,7 +54,7 @@ def selected(p: ChildPlaylist, row: dict, child_uris: dict, now: dt.datetime) ->
 
 def in_source(source, row: dict, child_uris: dict) -> bool:
     if source == "library":
-        return row.get("_held", True)
+        return row.get("_held", row.get("in_library") is not False)  # in_library false: included, not held
     if source == "liked":
         return bool(row.get("liked"))
     if isinstance(source, PlaylistSource):

@@ -22,7 +22,8 @@ STAGES = ["ingest", "enrich", "rules", "push", "marts"]
 DESCRIPTIONS = {
     "ingest": "Read one user's Spotify library (liked songs, playlists, their items) and rebuild the catalog.",
     "enrich": "Fill the Deezer, Last.fm and MusicBrainz caches for the catalog's tracks and artists.",
-    "rules": "Evaluate the child-playlist rules into tracklists (name keys shared, features and tracklists per user).",
+    "rules": "Evaluate the child-playlist rules into tracklists (name keys shared; included tracks, features and "
+             "tracklists per user).",
     "push": "Write one user's child playlists to Spotify with the fewest requests.",
     "marts": "Refresh the SQL marts, the library report and the request ledger's copy.",
 }

@@ -140,6 +140,10 @@ def _split_sync_cursors(store: Store) -> None:
         store.drop(OLD_CURSORS)
 
 
+FEATURES = "marts.track_features"
+
+MANAGED = "ops.managed_playlists"
+
 STEPS = [
     Step("split raw.track_objects into raw.liked_track_objects and raw.playlist_track_objects",
          lambda s: OLD_TRACK_OBJECTS in s.tables(), _split_track_objects),
@@ -148,6 +152,13 @@ STEPS = [
          _split_sync_cursors),
     Step("rename raw.liked_songs_cursor to raw.liked_songs_held",
          lambda s: OLD_HELD in s.tables(), lambda s: s.move(OLD_HELD, "raw.liked_songs_held")),
+    Step("key ops.managed_playlists by child_id (a child playlist's id; until now its name)",
+         lambda s: MANAGED in s.tables() and "child_id" not in s.columns(MANAGED),
+         lambda s: s.rebuild(MANAGED, f"select *, child_playlist as child_id from {MANAGED}")),
+    # Parquet marts read their files by name, a column the older files lack as null
+    Step("add in_library to marts.track_features (included tracks the user does not have)",
+         lambda s: not s.adds_columns_on_read and FEATURES in s.tables() and "in_library" not in s.columns(FEATURES),
+         lambda s: s.add_column(FEATURES, "in_library", "boolean")),
 ]
 
 

@@ -2,9 +2,10 @@
 
 import dagster as dg
 
+from assets.playlists.included import included_tracks
 from assets.playlists.push import push_playlists
 from assets.playlists.tracklists import TRACKLIST_ASSETS
 
-PLAYLISTS_ASSETS = [*TRACKLIST_ASSETS, push_playlists]
+PLAYLISTS_ASSETS = [included_tracks, *TRACKLIST_ASSETS, push_playlists]
 
 defs = dg.Definitions(assets=PLAYLISTS_ASSETS)

@@ -1,5 +1,5 @@
--- One row per user × track the user has (liked now, or in a readable playlist) with every child-playlist rule field.
--- deps: raw.liked_songs, raw.playlists, raw.playlist_items, raw.tracks, raw.albums, raw.artists, enrich.deezer_tracks, enrich.lastfm_tracks, enrich.lastfm_artists, enrich.musicbrainz_recordings, marts.name_keys
+-- One row per user × track the user has (liked now, or in a readable playlist), and per track their rules `include` that they do not have (in_library false), with every child-playlist rule field.
+-- deps: raw.liked_songs, raw.playlists, raw.playlist_items, raw.tracks, raw.albums, raw.artists, raw.included_tracks, enrich.deezer_tracks, enrich.lastfm_tracks, enrich.lastfm_artists, enrich.musicbrainz_recordings, marts.name_keys
 with name_keys as (
     -- normalise(name) from Python (assets/normalise.py), once per name
     select name, min(key) as key from marts.name_keys group by name
@@ -46,10 +46,45 @@ library as (
     from membership m
     full outer join liked l on l.user_id = m.user_id and m.track_uri = 'spotify:track:' || l.track_id
 ),
+included as (
+    -- tracks the user's rules include that they do not have, with the fields fetched for them
+    select i.*
+    from raw.included_tracks i
+    where i.status <> 'unavailable'
+      and not exists (select 1 from library l where l.user_id = i.user_id and l.track_id = i.track_id)
+),
+everything as (
+    select *, true as in_library from library
+    union all by name
+    select user_id, 'spotify:track:' || track_id as track_uri, track_id, false as liked,
+           []::varchar[] as in_playlist, []::varchar[] as playlist_names, false as is_local, false as in_library
+    from included
+),
+catalog as (
+    -- the user's inline track objects; an included track they do not have, from its fetched object
+    select user_id, track_id, name, album_id, artist_ids, artist_names, duration_ms, explicit, isrc,
+           track_number, popularity
+    from raw.tracks
+    union all
+    select user_id, track_id, name, album_id, artist_ids, artist_names, duration_ms, explicit, isrc,
+           track_number, popularity
+    from included i
+    where not exists (select 1 from raw.tracks t where t.user_id = i.user_id and t.track_id = i.track_id)
+),
+album_catalog as (
+    select user_id, album_id, name, album_type, release_date, release_year from raw.albums
+    union all
+    select user_id, album_id, any_value(album_name), any_value(album_type), any_value(album_release_date),
+           try_cast(left(any_value(album_release_date), 4) as integer)
+    from included i
+    where album_id is not null
+      and not exists (select 1 from raw.albums a where a.user_id = i.user_id and a.album_id = i.album_id)
+    group by user_id, album_id
+),
 tracks as (
     select t.*, tk.key as title_key, ak.key as artist_key,
            mb.isrc as mb_isrc, mb.genres as mb_genres
-    from raw.tracks t
+    from catalog t
     left join name_keys tk on tk.name = t.name
     left join name_keys ak on ak.name = t.artist_names[1]
     left join enrich.musicbrainz_recordings mb
@@ -58,12 +93,12 @@ tracks as (
 genre_rows as (
     -- Spotify artist genres (extended access) of every credited artist
     select t.user_id, t.track_id, lower(unnest(a.genres)) as genre
-    from (select user_id, track_id, unnest(artist_ids) as artist_id from raw.tracks) t
+    from (select user_id, track_id, unnest(artist_ids) as artist_id from catalog) t
     join raw.artists a on a.user_id = t.user_id and a.artist_id = t.artist_id
     union all
     -- Last.fm tags of every credited artist
     select t.user_id, t.track_id, lower(unnest(la.tags)) as genre
-    from (select user_id, track_id, unnest(artist_names) as artist_name from raw.tracks) t
+    from (select user_id, track_id, unnest(artist_names) as artist_name from catalog) t
     join name_keys k on k.name = t.artist_name
     join enrich.lastfm_artists la on la.artist_key = k.key and la.status = 'hit'
     union all
@@ -109,10 +144,11 @@ features as (
            lt.playcount as lastfm_playcount,
            t.popularity,
            t.title_key,
-           t.artist_key
-    from library lib
+           t.artist_key,
+           lib.in_library
+    from everything lib
     left join tracks t on t.user_id = lib.user_id and t.track_id = lib.track_id
-    left join raw.albums al on al.user_id = t.user_id and al.album_id = t.album_id
+    left join album_catalog al on al.user_id = t.user_id and al.album_id = t.album_id
     left join genres g on g.user_id = lib.user_id and g.track_id = lib.track_id
     left join enrich.deezer_tracks dz
            on dz.isrc = coalesce(nullif(trim(t.isrc), ''), t.mb_isrc) and dz.status = 'hit'
@@ -126,5 +162,5 @@ select user_id, track_id, track_uri, title, artist, artists, album, album_type, 
        is_local, liked, liked_at, added_at, in_playlist, playlist_names, genres, tags, bpm, gain,
        cast(deezer_rank as bigint) as deezer_rank, cast(lastfm_listeners as bigint) as lastfm_listeners,
        cast(lastfm_playcount as bigint) as lastfm_playcount, cast(popularity as bigint) as popularity,
-       title_key, artist_key
+       title_key, artist_key, in_library
 from features

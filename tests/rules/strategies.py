@@ -39,12 +39,21 @@ def track_rows(draw, max_size: int = 25) -> list[dict]:
 
 
 @st.composite
-def _row(draw, ident: int) -> dict:
-    local = draw(st.booleans()) and draw(st.booleans()) and draw(st.booleans())
+def unheld_rows(draw, max_size: int = 6) -> list[dict]:
+    """Tracks the user does not have that their rules include, as track_features gives them: their catalog
+    fields (fetched from Spotify), neither liked nor in any playlist, `in_library` false."""
+    count = draw(st.integers(0, max_size))
+    ids = draw(st.lists(st.integers(20_000, 30_000), min_size=count, max_size=count, unique=True))
+    return [draw(_row(i, held=False)) for i in ids]
+
+
+@st.composite
+def _row(draw, ident: int, held: bool = True) -> dict:
+    local = held and draw(st.booleans()) and draw(st.booleans()) and draw(st.booleans())
     maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
     release = draw(maybe(st.sampled_from(DATES)))
-    playlists = draw(st.lists(st.sampled_from(sorted(PLAYLISTS)), unique=True, max_size=3))
-    liked = draw(st.booleans())
+    playlists = draw(st.lists(st.sampled_from(sorted(PLAYLISTS)), unique=True, max_size=3)) if held else []
+    liked = held and draw(st.booleans())
     return {
         "user_id": "u",
         "track_id": None if local else f"id{ident}",
@@ -63,8 +72,8 @@ def _row(draw, ident: int) -> dict:
         "isrc": draw(maybe(st.sampled_from(["USAAA1", "GBBBB2", "FRCCC3"]))),
         "is_local": local,
         "liked": liked,
-        "liked_at": draw(st.sampled_from(TIMES)) if liked else draw(maybe(st.sampled_from(TIMES))),
-        "added_at": draw(maybe(st.sampled_from(TIMES))),
+        "liked_at": draw(st.sampled_from(TIMES)) if liked else draw(maybe(st.sampled_from(TIMES))) if held else None,
+        "added_at": draw(maybe(st.sampled_from(TIMES))) if held else None,
         "in_playlist": playlists,
         "playlist_names": [PLAYLISTS[p] for p in playlists],
         "genres": draw(maybe(st.lists(maybe(st.sampled_from(WORDS)), max_size=3))),
@@ -75,6 +84,7 @@ def _row(draw, ident: int) -> dict:
         "lastfm_listeners": draw(maybe(st.integers(0, 5_000))),
         "lastfm_playcount": draw(maybe(st.integers(0, 50_000))),
         "popularity": draw(maybe(st.integers(0, 100))),
+        "in_library": held,
     }
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from assets.playlists.rules import evaluate, parse_rules
 from benchmarks.naive_rules import evaluate_naive, summary_naive
 
-from tests.rules.strategies import NOW, USER_PLAYLISTS, rule_files, track_rows, warehouse_frame
+from tests.rules.strategies import NOW, USER_PLAYLISTS, rule_files, track_rows, unheld_rows, warehouse_frame
 
 
 def _both(rows: list[dict], rules: dict):
@@ -53,3 +53,23 @@ def test_tracks_always_included_come_first_and_excluded_never_appear(rows, rules
     assert not excluded & {r["track_uri"] for r in mine}
     first = [r["admitted_by"] == "always include" for r in mine]
     assert first == sorted(first, reverse=True)
+
+
+@settings(max_examples=int(os.environ.get("RULES_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=track_rows(max_size=20), unheld=unheld_rows(), rules=rule_files(max_playlists=3), data=st.data())
+def test_included_tracks_the_user_does_not_have_sort_dedupe_and_limit_by_their_fields(rows, unheld, rules, data):
+    """Tracks the user lacks, with their fields in the frame (as track_features gives them once fetched),
+    enter only the child playlists that include them (or read one that does), first, ordered and
+    deduplicated by their own fields; never through `library`, `liked` or a playlist source."""
+    wanted = [r["track_uri"] for r in unheld]
+    for playlist in rules["users"]["u"]:
+        chosen = data.draw(st.lists(st.sampled_from(wanted), max_size=4, unique=True)) if wanted else []
+        if chosen:
+            playlist["include"] = [*playlist.get("include", []), *chosen]
+    fast, slow = _both(rows + unheld, rules)
+    assert fast == slow
+    by_name = {p["name"]: p for p in rules["users"]["u"]}
+    lacked = set(wanted)
+    for row in fast:
+        if row["track_uri"] in lacked and row["admitted_by"] != "always include":
+            assert "child" in str(by_name[row["child_playlist"]]["source"])  # only a child source carries them

@@ -58,10 +58,11 @@ def known_playlists(features: pl.DataFrame) -> set[str]:
 
 
 def with_included(features: pl.DataFrame, playlists: list[ChildPlaylist]) -> pl.DataFrame:
-    """The frame with `_held` (the user has the track) and one row for every `include`d track the user does
-    not have: its uri and id, every other field missing. Such a row enters a child playlist only through
-    `include` (or a child source whose tracklist holds it), never through `library`."""
-    held = features.with_columns(_held=pl.lit(True))
+    """The frame with `_held` (the user has the track: `in_library` not false) and one row for every `include`d
+    track the frame lacks (a local file, or a track Spotify has no fields for): its uri and id, every other field
+    missing. A track the user does not have enters a child playlist only through `include` (or a child source
+    whose tracklist holds it), never through `library`."""
+    held = features.with_columns(_held=pl.col("in_library").fill_null(True))
     wanted = list(dict.fromkeys(uri for p in playlists for uri in p.include_uris))
     if not wanted:
         return held

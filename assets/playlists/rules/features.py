@@ -1,4 +1,5 @@
-"""The track features frame the rules read: one row per user x track the user has (sql/marts/track_features.sql)."""
+"""The track features frame the rules read: one row per user x track the user has, and per `include`d track they
+do not have (sql/marts/track_features.sql)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ FEATURES_SCHEMA: dict[str, pl.DataType] = {
     "popularity": pl.Int64,
     "title_key": pl.String,  # normalise(title), for dedupe and Last.fm lookups
     "artist_key": pl.String,  # normalise(artist)
+    "in_library": pl.Boolean,  # false: a track the rules include that the user does not have (null counts as true)
 }
 
 
