@@ -1,6 +1,6 @@
 """The one small HTTP layer the enrichment clients share (Deezer, Last.fm, MusicBrainz).
 
-It paces requests below a service's documented rate (a sliding-window limiter), sends an identifying
+It paces requests at a service's documented rate (a sliding-window limiter shared by every thread), sends an identifying
 User-Agent with a timeout, retries only what the service calls retryable (with exponential backoff),
 counts every request in the request ledger (service, endpoint, run and asset; no daily quota), and
 offers helpers for awkward JSON (a single object where a list is expected, numbers sent as strings). Each client only says how its service answers: `classify`
@@ -13,6 +13,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -37,31 +40,62 @@ class Timing:
 
 
 class RateLimiter:
-    """At most `limit` requests in any `per_s` seconds: waits (through `timing`) before going over."""
+    """At most `limit` requests in any `per_s` seconds as the service counts them, however many
+    threads share it. A request is taken to arrive when its answer is back (it cannot arrive later),
+    so the window runs from then: no latency jitter, and no clock moved by another thread, can put
+    more than `limit` arrivals in one window. `acquire` waits (through `timing`) for room and takes
+    it; `release` says the answer is back."""
 
     def __init__(self, limit: int, per_s: float, timing: Timing) -> None:
         self.limit, self.per_s, self.timing = limit, per_s, timing
-        self.stamps: deque[float] = deque()
+        self.answered: deque[float] = deque()  # when recent requests were answered, oldest first
+        self.in_flight = 0
         self.waited_s = 0.0
         self.lock = threading.Lock()
 
-    def wait(self) -> float:
-        """Wait until one more request fits the window, take its place; return the seconds waited."""
+    def acquire(self) -> float:
+        """Wait until one more request fits the window and take its place; the seconds waited."""
         waited = 0.0
-        with self.lock:  # threads sharing the limiter queue up behind each other
-            while True:
+        while True:
+            with self.lock:  # never held while waiting: the other threads' answers must get in
                 now = self.timing.clock()
-                while self.stamps and now - self.stamps[0] >= self.per_s:
-                    self.stamps.popleft()
-                if len(self.stamps) < self.limit:
-                    self.stamps.append(now)
+                while self.answered and now - self.answered[0] >= self.per_s:
+                    self.answered.popleft()
+                if len(self.answered) + self.in_flight < self.limit:
+                    self.in_flight += 1
                     return waited
-                waited += self.pause(self.stamps[0] + self.per_s - now)
+                delay = self.answered[0] + self.per_s - now if self.answered else IN_FLIGHT_POLL_S
+            waited += self.pause(delay)
+
+    def release(self) -> None:
+        """The request taken by `acquire` is answered (or failed): its place in the window runs from now."""
+        with self.lock:
+            self.in_flight -= 1
+            self.answered.append(self.timing.clock())
 
     def pause(self, seconds: float) -> float:
         self.waited_s += seconds
         self.timing.sleep(seconds)
         return seconds
+
+
+# How often to look again when every place in the window is taken by a request still in flight.
+IN_FLIGHT_POLL_S = 0.01
+
+
+# The asset a thread's requests are counted under, when it is not the step's own (a multi-asset step
+# whose sources run in threads of their own).
+_REQUESTS_FOR: ContextVar[str | None] = ContextVar("requests_for", default=None)
+
+
+@contextmanager
+def requests_for(asset: str) -> Iterator[None]:
+    """Count the requests sent in this block under `asset` in the ledger."""
+    token = _REQUESTS_FOR.set(asset)
+    try:
+        yield
+    finally:
+        _REQUESTS_FOR.reset(token)
 
 
 _LIMITERS: dict[tuple, RateLimiter] = {}
@@ -158,9 +192,12 @@ class JsonApi:
         attempt = 0
         while True:
             attempt += 1
-            self.waited_s += self.limiter.wait()
+            self.waited_s += self.limiter.acquire()
             self._count(endpoint)
-            outcome = self._attempt(path, params)
+            try:
+                outcome = self._attempt(path, params)
+            finally:
+                self.limiter.release()
             if outcome.kind in ("found", "missing"):
                 return outcome
             if outcome.kind == "fail":
@@ -174,6 +211,7 @@ class JsonApi:
         self.calls[endpoint] += 1
         if self.ledger is not None:
             run_id, asset = current_step()
+            asset = _REQUESTS_FOR.get() or asset
             self.ledger.reserve(client_id="", user="", endpoint=endpoint, run_id=run_id or "adhoc", asset=asset,
                                 now=self.clock(), budget_per_day=None, service=self.service)
 

@@ -1,10 +1,10 @@
-"""Enrichment from Deezer, Last.fm and MusicBrainz: shared across users, cached with TTLs, one asset per source."""
+"""Enrichment from Deezer, Last.fm and MusicBrainz: shared across users, cached with TTLs, one asset per source, all in one step whose sources run side by side."""
 
 import dagster as dg
 
-from assets.enrichment.factory import enrichment_asset
+from assets.enrichment.factory import enrichment_assets
 from assets.enrichment.sources import SOURCES
 
-ENRICH_ASSETS = [enrichment_asset(source) for source in SOURCES]
+ENRICH_ASSETS = [enrichment_assets(SOURCES)]
 
 defs = dg.Definitions(assets=ENRICH_ASSETS)

@@ -79,7 +79,8 @@ def wanted_isrcs(tracks: list[dict], found: list[dict]) -> list[str]:
 # The same selections keyed as the cache tables are, a tuple per row (`distinct_tracks` already is).
 
 
-def wanted_deezer(tracks: list[dict], found: list[dict]) -> dict[tuple[str], str]:
+def wanted_deezer(tracks: list[dict], musicbrainz_rows: list[dict]) -> dict[tuple[str], str]:
+    found = [row for row in musicbrainz_rows if row.get("status") == "hit" and row.get("isrc")]
     return {(isrc,): isrc for isrc in wanted_isrcs(tracks, found)}
 
 

@@ -1,7 +1,7 @@
 """The enrichment sources, as data: what each asks which service, cached in which table, for how long."""
 
 from assets.enrichment.cache import DEFAULT_TTLS
-from assets.enrichment.factory import CATALOG_TRACKS, EnrichmentSource, enrichment_key
+from assets.enrichment.factory import EnrichmentSource
 from assets.enrichment.lookups import (
     deezer_values, distinct_tracks, lastfm_artist_values, lastfm_track_values, musicbrainz_values, wanted_deezer,
     wanted_lastfm_artists, wanted_musicbrainz,
@@ -25,9 +25,7 @@ DEEZER_TRACKS = EnrichmentSource(
     ttl=DEFAULT_TTLS["deezer"],
     wanted=wanted_deezer,
     lookup=lambda client, isrc: deezer_values(client.track_by_isrc(isrc)),
-    # the ISRCs MusicBrainz found for catalog tracks that had none are asked too
-    also_reads=(f"select lookup_key, isrc from {MUSICBRAINZ_RECORDINGS.table} where status = 'hit' and isrc is not null",),
-    deps=(CATALOG_TRACKS, enrichment_key(MUSICBRAINZ_RECORDINGS.name)),
+    fed_by=MUSICBRAINZ_RECORDINGS.name,  # the ISRCs MusicBrainz found for catalog tracks that had none are asked too
 )
 
 LASTFM_TRACKS = EnrichmentSource(
@@ -50,4 +48,5 @@ LASTFM_ARTISTS = EnrichmentSource(
     lookup=lambda client, name: lastfm_artist_values(client.artist_info(name)),
 )
 
+# A source feeding another comes first.
 SOURCES = [MUSICBRAINZ_RECORDINGS, DEEZER_TRACKS, LASTFM_TRACKS, LASTFM_ARTISTS]

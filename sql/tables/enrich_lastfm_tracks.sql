@@ -10,5 +10,6 @@ create table if not exists enrich.lastfm_tracks (
     status varchar not null,
     source varchar not null,
     fetched_at timestamp not null,
-    expires_at timestamp not null
+    expires_at timestamp not null,
+    misses integer               -- misses in a row (0 after a hit): how long the next miss is trusted
 );

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from assets.enrichment.cache import (
-    DEFAULT_TTLS, ERROR, HIT, MISS, PENDING, Ttl, coverage, expires_at, fetch_all, keys_to_fetch, merge,
+    DEFAULT_TTLS, ERROR, HIT, MISS, PENDING, Ttl, coverage, expires_at, fetch_all, keys_to_fetch, merge, miss_wait,
 )
 from assets.enrichment.factory import EnrichConfig
 from assets.enrichment.lookups import deezer_values, tempo_flag
@@ -33,6 +33,44 @@ def test_expiry_by_status():
     assert expires_at(HIT, NOW, TTL) == NOW + timedelta(days=7)
     assert expires_at(MISS, NOW, TTL) == NOW + timedelta(minutes=5)
     assert expires_at(ERROR, NOW, TTL) == NOW
+
+
+def test_misses_in_a_row_wait_5_minutes_then_an_hour_a_day_and_every_week():
+    waits = [miss_wait(n, TTL) for n in range(1, 7)]
+    assert waits == [timedelta(minutes=5), timedelta(hours=1), timedelta(days=1)] + [timedelta(weeks=1)] * 3
+    assert miss_wait(1, Ttl(timedelta(days=1), timedelta(hours=2))) == timedelta(hours=2)  # a longer first wait
+    assert miss_wait(2, Ttl(timedelta(days=1), timedelta(hours=2))) == timedelta(hours=2)  # is never undercut
+    assert expires_at(MISS, NOW, TTL, misses=3) == NOW + timedelta(days=1)
+
+
+def test_a_key_missed_again_backs_off_and_a_hit_or_an_error_resets_or_keeps_the_count():
+    answers = {"missed-twice": None, "new-miss": None, "found-at-last": {"bpm": 90.0}, "down": "error"}
+
+    def lookup(key):
+        if answers[key] == "error":
+            raise ServiceError("deezer", "error 600")
+        return answers[key]
+
+    before = {"missed-twice": 2, "found-at-last": 3, "down": 2}
+    fetched = fetch_all(list(answers), lookup, NOW, TTL, is_error=lambda e: isinstance(e, ServiceError),
+                        misses_before=before)
+    by_key = {f.key: f for f in fetched}
+    assert {k: f.misses for k, f in by_key.items()} == {"missed-twice": 3, "new-miss": 1, "found-at-last": 0, "down": 2}
+    assert by_key["missed-twice"].expires_at == NOW + timedelta(days=1)
+    assert by_key["new-miss"].expires_at == NOW + timedelta(minutes=5)
+    assert by_key["down"].expires_at == NOW  # an error is asked again at once, its count kept for the next miss
+    assert merge({}, fetched, "deezer")["missed-twice"]["misses"] == 3
+
+
+def test_a_transient_failure_is_not_a_miss():
+    def lookup(key):
+        raise ServiceUnavailable("lastfm", "HTTP 503")
+
+    (fetched,) = fetch_all(["x"], lookup, NOW, TTL, is_error=lambda e: isinstance(e, ServiceError),
+                           is_transient=lambda e: isinstance(e, ServiceUnavailable), misses_before={"x": 2})
+    assert fetched.status == PENDING and fetched.misses == 2
+    earlier = {"status": MISS, "misses": 2, "fetched_at": NOW, "expires_at": NOW}
+    assert merge({"x": earlier}, [fetched], "lastfm") == {"x": earlier}  # nothing written: asked again next run
 
 
 def test_due_keys_are_new_expired_or_errors_once_each_in_order():
@@ -109,7 +147,8 @@ def test_merge_replaces_rows_but_an_error_never_overwrites_a_hit():
     merged = merge(cached, fetched, "deezer")
     assert merged[("a",)]["bpm"] == 100.0 and merged[("a",)]["status"] == HIT
     assert merged[("a",)]["expires_at"] == NOW  # kept, but due again next run
-    assert merged[("b",)] == {"bpm": 128.0, "status": HIT, "source": "deezer", "fetched_at": NOW, "expires_at": NOW + TTL.hit}
+    assert merged[("b",)] == {"bpm": 128.0, "status": HIT, "source": "deezer", "fetched_at": NOW, "expires_at": NOW + TTL.hit,
+                                 "misses": 0}
     assert merged[("c",)]["status"] == HIT and merged[("keep",)] == cached[("keep",)]
 
 

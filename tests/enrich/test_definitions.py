@@ -1,4 +1,5 @@
-"""The enrichment assets the factory makes: keys, tables, kinds, freshness and automation, per source."""
+"""The enrichment assets the factory makes: keys, tables, kinds, freshness and automation, per source,
+all in one step that can run any subset of them."""
 
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ import pytest
 
 from assets.automation import REFRESH_WHEN_STALE
 from assets.enrichment import ENRICH_ASSETS
-from assets.enrichment.factory import CATALOG_TRACKS, EnrichmentSource, enrichment_asset
+from assets.enrichment.factory import CATALOG_TRACKS, EnrichmentSource, enrichment_assets
 from assets.enrichment.sources import SOURCES
 from assets.kinds import storage_kind
 
@@ -19,15 +20,13 @@ EXPECTED = {  # asset name: (service, hit TTL, extra upstream)
 }
 
 
-def spec_of(asset: dg.AssetsDefinition) -> dg.AssetSpec:
-    (spec,) = asset.specs
-    return spec
+(ENRICHMENT,) = ENRICH_ASSETS
+SPECS = {spec.key.path[-1]: spec for spec in ENRICHMENT.specs}
 
 
-@pytest.mark.parametrize("asset", ENRICH_ASSETS, ids=lambda a: a.key.to_user_string())
-def test_each_source_is_one_asset_in_the_enrichment_group_naming_its_table(asset):
-    spec = spec_of(asset)
-    name = spec.key.path[-1]
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_source_is_one_asset_in_the_enrichment_group_naming_its_table(name):
+    spec = SPECS[name]
     service, hit_ttl, upstream = EXPECTED[name]
     assert spec.key == dg.AssetKey(["enrichment", name])
     assert spec.group_name == "enrichment"
@@ -37,11 +36,12 @@ def test_each_source_is_one_asset_in_the_enrichment_group_naming_its_table(asset
     assert [d.asset_key for d in spec.deps] == [CATALOG_TRACKS, *upstream]
     assert spec.freshness_policy.fail_window.to_timedelta() == hit_ttl
     assert spec.automation_condition == REFRESH_WHEN_STALE
-    assert {"warehouse", service} <= asset.required_resource_keys
+    assert {"warehouse", service} <= ENRICHMENT.required_resource_keys
 
 
-def test_every_source_has_its_asset_once():
-    assert sorted(a.key.path[-1] for a in ENRICH_ASSETS) == sorted(EXPECTED) == sorted(s.name for s in SOURCES)
+def test_every_source_has_its_asset_once_in_one_step_that_runs_any_subset():
+    assert sorted(SPECS) == sorted(EXPECTED) == sorted(s.name for s in SOURCES)
+    assert ENRICHMENT.can_subset
 
 
 @pytest.mark.parametrize("storage, kind", [("duckdb", "duckdb"), ("data/lake", "parquet"), ("s3://bucket/mixtape", "parquet")])
@@ -50,4 +50,5 @@ def test_the_storage_kind_follows_the_configured_storage(monkeypatch, storage, k
     assert storage_kind() == kind
     source = EnrichmentSource(name="x", service="deezer", description="x", key_columns=("isrc",),
                               ttl=SOURCES[0].ttl, wanted=lambda tracks: {}, lookup=lambda client, ask: None)
-    assert spec_of(enrichment_asset(source)).kinds == {"deezer", kind}
+    (spec,) = enrichment_assets([source]).specs
+    assert spec.kinds == {"deezer", kind}

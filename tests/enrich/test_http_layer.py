@@ -28,15 +28,46 @@ class FakeClock:
         self.now += seconds
 
 
+def request(limiter: RateLimiter, fake: FakeClock, latency_s: float = 0.0) -> None:
+    limiter.acquire()
+    fake.now += latency_s
+    limiter.release()
+
+
 def test_limiter_waits_only_when_the_window_is_full():
     fake = FakeClock()
     limiter = RateLimiter(2, 1.0, Timing(fake.clock, fake.sleep))
     for _ in range(5):
-        limiter.wait()
+        request(limiter, fake)
     assert fake.sleeps == [1.0, 1.0]  # requests at 0, 0, 1, 1, 2
     fake.now += 10
-    limiter.wait()
+    request(limiter, fake)
     assert len(fake.sleeps) == 2 and limiter.waited_s == 2.0
+
+
+def test_limiter_runs_the_window_from_the_answer_so_a_late_arrival_cannot_crowd_it():
+    fake = FakeClock()
+    limiter = RateLimiter(1, 1.0, Timing(fake.clock, fake.sleep))
+    request(limiter, fake, latency_s=0.3)  # sent at 0, answered at 0.3: it may have arrived at 0.3
+    request(limiter, fake)
+    assert fake.sleeps == [1.0]  # the next one goes at 1.3, a full second after
+
+
+def test_limiter_counts_requests_in_flight():
+    class Waits(Exception):
+        pass
+
+    def sleep(seconds):
+        raise Waits(seconds)
+
+    limiter = RateLimiter(2, 1.0, Timing(lambda: 1000.0, sleep))
+    limiter.acquire()
+    limiter.acquire()  # two threads, each with a request in flight: no room until one is answered
+    with pytest.raises(Waits):
+        limiter.acquire()
+    limiter.release()
+    with pytest.raises(Waits):  # answered just now: its place stays taken for the window
+        limiter.acquire()
 
 
 def test_normalisers():
