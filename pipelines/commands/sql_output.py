@@ -143,7 +143,7 @@ def to_table(result: Result, width: int) -> str:
     if widths is None:
         return _blocks(header, body, width)
     numeric = _numeric_columns(result)
-    cut = sum(_width(s) > w for row in body for s, w in zip(row, widths))
+    cut = sum(_width(s) > w for row in [header, *body] for s, w in zip(row, widths))
 
     def line(cells: list[str], align_numbers: bool) -> str:
         return SEPARATOR.join(_pad(_fit(s, w), w, right=align_numbers and n)
@@ -161,7 +161,7 @@ def _blocks(header: list[str], body: list[list[str]], width: int) -> str:
     for number, row in enumerate(body, 1):
         lines.append((f"── row {number} " + "─" * width)[:width])
         for name, value in zip(header, row):
-            cut += _width(value) > value_width
+            cut += (_width(name) > name_width) + (_width(value) > value_width)
             lines.append(f"{_pad(_fit(name, name_width), name_width)}  {_fit(value, value_width)}".rstrip())
     note = [f"({len(header)} columns do not fit {width} columns side by side: one block per row)"]
     return "\n".join(lines + note + _cut_note(cut, width))
@@ -170,7 +170,7 @@ def _blocks(header: list[str], body: list[list[str]], width: int) -> str:
 def _cut_note(cut: int, width: int) -> list[str]:
     if not cut:
         return []
-    return [f"({cut} value{'s' if cut > 1 else ''} cut at {ELLIPSIS} to fit {width} columns (COLUMNS sets the width);",
+    return [f"({cut} cell{'s' if cut > 1 else ''} cut at {ELLIPSIS} to fit {width} columns (COLUMNS sets the width);",
             " --format csv, json or markdown prints every value whole)"]
 
 

@@ -66,7 +66,7 @@ def test_a_wide_table_is_cut_to_the_width_and_says_so():
     assert max(len(line) for line in lines) <= 80
     assert all(line.split(" │ ")[0].strip() == str(i) for i, line in enumerate(lines[2:5]))
     assert lines[2].count(ELLIPSIS) == 2
-    assert "6 values cut" in lines[5] and "80 columns" in lines[5]
+    assert "6 cells cut" in lines[5] and "80 columns" in lines[5]
 
 
 def test_too_many_columns_for_the_width_print_one_block_per_row():
