@@ -61,6 +61,12 @@ def known_rows(wanted: dict[str, list[str]], objects: pl.DataFrame, stored: pl.D
     return rows, [track_id for track_id in wanted if track_id not in set(rows["track_id"])]
 
 
+def unavailable_uris(warehouse: Warehouse, user: str) -> set[str]:
+    """The included tracks Spotify answered it does not have: they cannot be added to a playlist."""
+    rows = warehouse.query(f"select track_id from {INCLUDED_TABLE} where user_id = ? and status = ?", [user, UNAVAILABLE])
+    return {TRACK_PREFIX + track_id for track_id in rows["track_id"]}
+
+
 def fetched_row(track_id: str, track: dict | None, child_playlists: list[str], at: datetime) -> dict:
     """A fetched track's row; `track` None: Spotify has no such track (recorded so it is not asked again)."""
     fields = track_object_row(track) if track else None
@@ -71,7 +77,7 @@ def fetched_row(track_id: str, track: dict | None, child_playlists: list[str], a
 def unavailable_warning(user: str, row: dict) -> str:
     names = ", ".join(repr(n) for n in row["child_playlists"])
     return (f"user {user!r}: child playlist {names} includes {TRACK_PREFIX}{row['track_id']}, which Spotify says "
-            "it does not have; it is recorded as unavailable (never asked for again) and left to the push")
+            "it does not have; it is recorded as unavailable (never asked for again) and left out of the playlist")
 
 
 @dg.asset(

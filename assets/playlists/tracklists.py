@@ -11,7 +11,7 @@ from assets.automation import EAGER, REFRESH_WHEN_STALE
 from assets.enrichment import ENRICH_ASSETS
 from assets.kinds import storage_kind
 from assets.normalise import normalise
-from assets.playlists.included import INCLUDED_KEY, INCLUDED_TABLE
+from assets.playlists.included import INCLUDED_KEY, INCLUDED_TABLE, unavailable_uris
 from assets.partitions import spotify_users
 from assets.spotify import SPOTIFY_ASSETS
 from assets.spotify.catalog import ARTISTS_KEY, TRACKS_KEY
@@ -91,14 +91,15 @@ def user_playlists(warehouse: Warehouse, user_id: str) -> set[str]:
 
 def evaluate_user(features: pl.DataFrame, rules_file: str | Path, user_id: str, now: dt.datetime,
                   profile: str = "auto", playlist_names: set[str] | None = None, max_bytes: int = MAX_BYTES,
-                  max_playlists: int = MAX_CHILD_PLAYLISTS) -> Evaluation:
+                  max_playlists: int = MAX_CHILD_PLAYLISTS, unavailable: set[str] = frozenset()) -> Evaluation:
     """The user's tracklists, one summary row per child playlist, and every error in the rule file that
-    concerns them. `playlist_names`: the user's playlist ids and names (None: those seen in the features).
+    concerns them. `playlist_names`: the user's playlist ids and names (None: those seen in the features);
+    `unavailable`: included uris Spotify has no track for (`included.unavailable_uris`), left out.
     Raises RuleFileError when the file cannot be used at all (then nothing is evaluated)."""
     rules = load_rules(rules_file, max_bytes=max_bytes, max_playlists=max_playlists)
     playlists, cross_errors = rules.for_user(user_id)
     result = evaluate(features, playlists, user_id=user_id, now=now, available_fields=fields_for(features, profile),
-                      playlist_names=playlist_names)
+                      playlist_names=playlist_names, unavailable=unavailable)
     own = [e for e in rules.errors if e.path.startswith(("defaults", f"users.{user_id}["))]
     result.errors = own + cross_errors + result.errors
     written = {p.name: p for p in rules.defaults} | {p.name: p for p in rules.users.get(user_id, [])}
@@ -140,7 +141,7 @@ def track_features(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
                                           "with_genres": rows["genres"].drop_nulls().len()})
 
 
-_TRACKLIST_DEPS = [FEATURES_KEY, PLAYLISTS_KEY]
+_TRACKLIST_DEPS = [FEATURES_KEY, PLAYLISTS_KEY, INCLUDED_KEY]
 
 
 @dg.multi_asset(
@@ -165,7 +166,8 @@ def child_playlist_tracks(context: dg.AssetExecutionContext, config: TracklistsC
     now = dt.datetime.fromisoformat(config.now) if config.now else dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
         result = evaluate_user(read_features(warehouse, user), rules_file, user, now, config.profile,
-                               user_playlists(warehouse, user), rule_file.max_bytes, rule_file.max_child_playlists)
+                               user_playlists(warehouse, user), rule_file.max_bytes, rule_file.max_child_playlists,
+                               unavailable_uris(warehouse, user))
     except RuleFileError as error:  # nothing is evaluated and the tracklists stay as they were
         raise dg.Failure(description=f"the rule file cannot be used:\n{error}") from None
     for error in result.errors:

@@ -57,13 +57,15 @@ def known_playlists(features: pl.DataFrame) -> set[str]:
     return set(names.to_series().drop_nulls().to_list())
 
 
-def with_included(features: pl.DataFrame, playlists: list[ChildPlaylist]) -> pl.DataFrame:
+def with_included(features: pl.DataFrame, playlists: list[ChildPlaylist],
+                  unavailable: set[str] | frozenset[str] = frozenset()) -> pl.DataFrame:
     """The frame with `_held` (the user has the track: `in_library` not false) and one row for every `include`d
     track the frame lacks (a local file, or a track Spotify has no fields for): its uri and id, every other field
     missing. A track the user does not have enters a child playlist only through `include` (or a child source
-    whose tracklist holds it), never through `library`."""
+    whose tracklist holds it), never through `library`. An `unavailable` uri (Spotify has no such track, so it
+    cannot be added to a playlist) gets no row."""
     held = features.with_columns(_held=pl.col("in_library").fill_null(True))
-    wanted = list(dict.fromkeys(uri for p in playlists for uri in p.include_uris))
+    wanted = list(dict.fromkeys(uri for p in playlists for uri in p.include_uris if uri not in unavailable))
     if not wanted:
         return held
     missing = pl.Series("track_uri", wanted, dtype=pl.String)
@@ -80,13 +82,13 @@ def with_included(features: pl.DataFrame, playlists: list[ChildPlaylist]) -> pl.
 
 def evaluate(features: pl.DataFrame, playlists: list[ChildPlaylist], *, user_id: str, now: dt.datetime,
              available_fields: set[str] | frozenset[str] = ALL_FIELDS,
-             playlist_names: set[str] | None = None) -> Evaluation:
+             playlist_names: set[str] | None = None, unavailable: set[str] | frozenset[str] = frozenset()) -> Evaluation:
     """Tracklists of the user's child playlists; those that cannot be evaluated are reported and skipped.
     `playlist_names`: the user's playlist ids and names, every one a valid `{playlist: ...}` source, empty
-    or not (default: those seen in the frame)."""
+    or not (default: those seen in the frame). `unavailable`: included uris Spotify has no track for, left out."""
     known = known_playlists(features) if playlist_names is None else playlist_names
     usable, errors = check_against_data(playlists, available_fields, known)
-    frame = _prepared(with_included(features, usable), usable)
+    frame = _prepared(with_included(features, usable, unavailable), usable)
     tracklists: dict[str, pl.DataFrame] = {}
     for level in _levels(dependency_order(usable)):
         children = {name: t["track_uri"] for name, t in tracklists.items()}
