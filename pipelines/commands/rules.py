@@ -69,6 +69,7 @@ def check(args: argparse.Namespace) -> int:
 
 def preview(args: argparse.Namespace) -> int:
     from assets.playlists.rules import RuleFileError
+    from assets.playlists.included import unavailable_uris
     from assets.playlists.tracklists import evaluate_user, read_features, user_playlists
 
     warehouse = _warehouse()
@@ -80,7 +81,8 @@ def preview(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
         result = evaluate_user(read_features(warehouse, user), path, user, now,
-                               playlist_names=user_playlists(warehouse, user))
+                               playlist_names=user_playlists(warehouse, user),
+                               unavailable=unavailable_uris(warehouse, user))
     except RuleFileError as error:
         print(error, file=sys.stderr)
         return 1
