@@ -99,11 +99,15 @@ def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = 
 
 
 def failed_cause(result) -> str:
-    """The first step failure of a run, in one line."""
+    """The first step failure of a run, in one line: the error the step raised, not Dagster's wrapper."""
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            message = event.step_failure_data.error.message.strip().splitlines()
-            return f"{event.step_key}: {message[-1] if message else 'failed'}"[:160]
+            error = event.step_failure_data.error
+            while error.cause:
+                error = error.cause
+            lines = error.message.strip().splitlines()
+            message = lines[-1].split(": ", 1)[-1] if lines else "failed"  # without the module path
+            return f"{event.step_key}: {error.cls_name or 'Error'}: {message}"[:300]
     return "the run failed"
 
 
@@ -128,6 +132,11 @@ class Outcomes:
                 if status != "ok":
                     return f"{needed} {status}" + (" (shared)" if who == SHARED else "")
         return None
+
+    def failed_before(self, stage: str, user: str | None) -> str | None:
+        """Why a stage run a second time (`all` ingests again after the push) is pointless: it failed."""
+        status, _ = self.results.get((user or SHARED, stage), ("ok", ""))
+        return f"{stage} {status} earlier" if status != "ok" else None
 
     def record(self, stage: str, user: str | None, status: str, cause: str = "") -> None:
         key = (user or SHARED, stage)
@@ -159,10 +168,12 @@ def run_steps(defs, instance, jobs: list, users: list[str], dry_run: bool = Fals
         names = ", ".join(k.to_user_string() for k in job.keys)
         for user in users if job.per_user else [None]:
             who = f" for {user}" if user else ""
+            again = outcomes.failed_before(job.stage, user)
             cause = outcomes.failed(job.stage, user)
-            if cause:
-                outcomes.record(job.stage, user, "skipped", cause)
-                say(f"{job.name}{who}: skipped ({cause})")
+            if again or cause:
+                if not again:  # the table keeps what the stage did the first time
+                    outcomes.record(job.stage, user, "skipped", cause)
+                say(f"{job.name}{who}: skipped ({again or cause})")
                 continue
             result = materialize(defs, instance, job, user, dry_run, force)
             results.append(result)
