@@ -1,12 +1,18 @@
-"""Rule engine benchmark: the Polars evaluator against the per-track evaluator (benchmarks/naive_rules.py).
+"""Rule engine benchmark: the Polars engine beside two baselines, the rules compiled to DuckDB SQL (as
+SQL-based playlist tools do it: benchmarks/sql_rules.py) and the per-track evaluator
+(benchmarks/naive_rules.py).
 
     python -m benchmarks.bench_rules            # 10k, 100k, 1M tracks x 1, 10, 100 child playlists
     python -m benchmarks.bench_rules --quick    # small sizes, for CI
 
-Each measurement runs in a fresh process, so the peak memory printed (peak RSS above the RSS once the
-frame is built) belongs to that engine and size alone. The per-track evaluator is run for real up to
+Each measurement runs in a fresh process, so the peak memory printed belongs to that engine and size
+alone: "MB" is the peak RSS above the RSS once the inputs are in place (the features frame; for SQL, the
+features table loaded into DuckDB, as a SQL tool keeps them), and the closing lines give the Polars
+engine's whole peak RSS. The engines' tracklists are compared child playlist by child playlist: the
+per-track evaluator must agree with Polars on all, DuckDB SQL on every one whose order is not a seeded
+shuffle (its hash differs) nor read from one. The per-track evaluator is run for real up to
 `--naive-limit` track x playlist evaluations; beyond that its time is extrapolated linearly from the
-largest real run of the same track count (or of fewer tracks) and marked with "~".
+largest real run with as many child playlists and marked with "~".
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import multiprocessing as mp
 import os
 import random
 import resource
+import tempfile
 import time
+from pathlib import Path
 from queue import Empty
 
 import numpy as np
@@ -43,8 +51,8 @@ def synthetic_features(n: int, seed: int = 7) -> pl.DataFrame:
     liked_at = np.where(liked, added + rng.integers(0, 86400 * 30, n).astype("timedelta64[s]"),
                         np.datetime64("NaT")).astype("datetime64[us]")
     word = lambda: np.array(WORDS)[rng.integers(0, len(WORDS), n)]  # noqa: E731
-    genres = [[GENRES[g] for g in rng.choice(len(GENRES), k, replace=False)] for k in rng.integers(0, 4, n)]
-    playlists = [list(rng.choice(20, k, replace=False)) for k in rng.integers(0, 3, n)]
+    genres = distinct_picks(rng, GENRES, n, most=3)
+    playlist_ids = distinct_picks(rng, [f"p{i}" for i in range(len(PLAYLIST_NAMES))], n, most=2)
     bpm = np.round(rng.normal(122, 28, n), 1)
     frame = pl.DataFrame({
         "user_id": "bench",
@@ -65,10 +73,11 @@ def synthetic_features(n: int, seed: int = 7) -> pl.DataFrame:
         "liked": liked,
         "liked_at": liked_at,
         "added_at": added,
-        "in_playlist": [[f"p{p}" for p in ps] for ps in playlists],
-        "playlist_names": [[PLAYLIST_NAMES[p] for p in ps] for ps in playlists],
+        "in_playlist": playlist_ids,
+        "playlist_names": playlist_ids.list.eval(pl.element().replace_strict(
+            {f"p{i}": name for i, name in enumerate(PLAYLIST_NAMES)}, return_dtype=pl.String)),
         "genres": genres,
-        "tags": [g[:1] for g in genres],
+        "tags": genres.list.head(1),
         "bpm": pl.Series(bpm).set(pl.Series(rng.random(n) < 0.15), None),
         "gain": np.round(rng.normal(-9, 3, n), 1),
         "deezer_rank": rng.integers(0, 1_000_000, n),
@@ -80,6 +89,14 @@ def synthetic_features(n: int, seed: int = 7) -> pl.DataFrame:
 
     return conform(frame.with_columns(title_key=pl.col("title").str.to_lowercase(),
                                       artist_key=pl.col("artist").str.to_lowercase()))
+
+
+def distinct_picks(rng: np.random.Generator, values: list[str], n: int, most: int) -> pl.Series:
+    """n lists of 0 to `most` distinct values each, drawn uniformly (vectorised: a random permutation per row)."""
+    picks = np.argsort(rng.random((n, len(values))), axis=1)[:, :most]
+    names = np.array(values)[picks]
+    columns = pl.DataFrame({**{f"v{i}": names[:, i] for i in range(most)}, "k": rng.integers(0, most + 1, n)})
+    return columns.select(pl.concat_list(pl.exclude("k")).list.head(pl.col("k"))).to_series()
 
 
 def rule_file(count: int, seed: int = 11) -> str:
@@ -119,29 +136,51 @@ def _rss_mb() -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
 
 
-def _measure(engine: str, tracks: int, playlists: int, queue) -> None:
-    """In a fresh process: build the inputs, run one engine once, report seconds, rows and memory."""
-    from assets.playlists.rules import evaluate, parse_rules
-    from benchmarks.naive_rules import evaluate_naive
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    frame = synthetic_features(tracks)
+
+def digests(tracks: pl.DataFrame) -> dict[str, int]:
+    """A fingerprint of each child playlist's tracklist: positions, tracks and why each was admitted."""
+    row = pl.struct(pl.col("position").cast(pl.Int64), pl.col("track_uri").cast(pl.String),
+                    pl.col("admitted_by").cast(pl.String))
+    rows = tracks.select("child_playlist", h=(row.hash(seed=0) // (1 << 33)).cast(pl.Int64))  # sums stay in range
+    return dict(rows.group_by("child_playlist").agg(pl.col("h").sum()).iter_rows())
+
+
+def _measure(engine: str, frame_path: str, playlists: int, queue) -> None:
+    """In a fresh process: read the inputs, run one engine once, report seconds, rows, memory and digests."""
+    from assets.playlists.rules import evaluate, parse_rules
+
+    frame = pl.read_parquet(frame_path)
     rules, _ = parse_rules(rule_file(playlists)).for_user("bench")
-    rows = frame.to_dicts() if engine == "naive" else None
+    if engine == "naive":
+        from benchmarks.naive_rules import evaluate_naive
+
+        rows = frame.to_dicts()
+        run = lambda: pl.DataFrame(evaluate_naive(rows, rules, user_id="bench", now=NOW))  # noqa: E731
+    elif engine == "sql":
+        import duckdb
+
+        from benchmarks.sql_rules import evaluate_sql, load
+
+        con = duckdb.connect()
+        load(con, frame, rules)
+        run = lambda: evaluate_sql(con, rules, user_id="bench", now=NOW)  # noqa: E731
+    else:
+        run = lambda: evaluate(frame, rules, user_id="bench", now=NOW).tracks  # noqa: E731
     before = _rss_mb()
     started = time.perf_counter()
-    if engine == "polars":
-        count = evaluate(frame, rules, user_id="bench", now=NOW).tracks.height
-    else:
-        count = len(evaluate_naive(rows, rules, user_id="bench", now=NOW))
+    tracks = run()
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((seconds, count, max(peak - before, 0.0)))
+    peak = _peak_mb()
+    queue.put((seconds, tracks.height, max(peak - before, 0.0), peak, digests(tracks)))
 
 
-def run(engine: str, tracks: int, playlists: int) -> tuple[float, int, float]:
+def run(engine: str, frame_path: Path, playlists: int) -> tuple[float, int, float, float, dict]:
     context = mp.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_measure, args=(engine, tracks, playlists, queue))
+    process = context.Process(target=_measure, args=(engine, str(frame_path), playlists, queue))
     process.start()
     while True:
         try:
@@ -149,9 +188,21 @@ def run(engine: str, tracks: int, playlists: int) -> tuple[float, int, float]:
             break
         except Empty:
             if not process.is_alive():
-                raise RuntimeError(f"the {engine} run of {tracks} x {playlists} failed") from None
+                raise RuntimeError(f"the {engine} run of {frame_path.stem} x {playlists} failed") from None
     process.join()
     return result
+
+
+def shuffled(playlists: int) -> set[str]:
+    """The child playlists whose order is a seeded shuffle or that read one."""
+    from assets.playlists.rules import parse_rules
+    from assets.playlists.rules.model import Shuffle, child_dependencies
+
+    found: set[str] = set()
+    for p in parse_rules(rule_file(playlists)).for_user("bench")[0]:  # in file order: children come first
+        if isinstance(p.sort, Shuffle) or any(child in found for _, child in child_dependencies(p.source)):
+            found.add(p.name)
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -163,22 +214,36 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]
     counts = [1, 10] if args.quick else [1, 10, 100]
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (timings scale with it)")
-    print(f"{'tracks':>9} {'playlists':>9} {'rows out':>9} {'polars s':>9} {'naive s':>10} {'ratio':>8} "
-          f"{'polars MB':>9} {'naive MB':>9}")
+    print(f"{'tracks':>9} {'playlists':>9} {'rows out':>9} {'polars s':>9} {'sql s':>8} {'naive s':>10} "
+          f"{'sql/polars':>10} {'naive/polars':>12} {'polars MB':>9} {'sql MB':>7} {'naive MB':>8} {'sql same':>10}")
     per_evaluation: dict[int, float] = {}  # naive seconds per track x playlist, by playlist count
-    for tracks in sizes:
-        for playlists in counts:
-            fast, rows_out, fast_mb = run("polars", tracks, playlists)
-            if tracks * playlists <= args.naive_limit:
-                slow, naive_rows, slow_mb = run("naive", tracks, playlists)
-                assert naive_rows == rows_out, "the engines disagree"
-                per_evaluation[playlists] = slow / (tracks * playlists)
-                shown, mb = f"{slow:10.3f}", f"{slow_mb:9.0f}"
-            else:
-                slow = per_evaluation[playlists] * tracks * playlists
-                shown, mb = f"~{slow:9.1f}", f"{'-':>9}"
-            print(f"{tracks:>9,} {playlists:>9} {rows_out:>9,} {fast:9.3f} {shown} {slow / fast:7.1f}x "
-                  f"{fast_mb:9.0f} {mb}", flush=True)
+    whole_peaks = []
+    with tempfile.TemporaryDirectory() as directory:
+        for tracks in sizes:
+            frame_path = Path(directory) / f"{tracks}.parquet"
+            synthetic_features(tracks).write_parquet(frame_path)  # built once, read by every measurement
+            for playlists in counts:
+                fast, rows_out, fast_mb, fast_peak, fast_digests = run("polars", frame_path, playlists)
+                whole_peaks.append((tracks, playlists, fast_peak))
+                sql, _, sql_mb, _, sql_digests = run("sql", frame_path, playlists)
+                skip = shuffled(playlists)
+                compared = {name: digest for name, digest in fast_digests.items() if name not in skip}
+                assert {n: d for n, d in sql_digests.items() if n not in skip} == compared, "DuckDB SQL and Polars disagree"
+                if tracks * playlists <= args.naive_limit:
+                    slow, naive_rows, slow_mb, _, naive_digests = run("naive", frame_path, playlists)
+                    assert naive_rows == rows_out and naive_digests == fast_digests, "the engines disagree"
+                    per_evaluation[playlists] = slow / (tracks * playlists)
+                    shown, mb = f"{slow:10.3f}", f"{slow_mb:8.0f}"
+                else:
+                    slow = per_evaluation[playlists] * tracks * playlists
+                    shown, mb = f"~{slow:9.1f}", f"{'-':>8}"
+                print(f"{tracks:>9,} {playlists:>9} {rows_out:>9,} {fast:9.3f} {sql:8.3f} {shown} "
+                      f"{sql / fast:9.1f}x {slow / fast:11.1f}x {fast_mb:9.0f} {sql_mb:7.0f} {mb} "
+                      f"{f'{len(compared)}/{len(fast_digests)}':>10}", flush=True)
+    tracks, playlists, peak = whole_peaks[-1]
+    print(f"Polars engine at {tracks:,} x {playlists}: peak RSS {peak:,.0f} MB in all, inputs included")
+    print("sql same: of the child playlists with tracks, those compared and found identical in DuckDB SQL and "
+          "Polars; the rest are seeded shuffles (hashed differently) or read one")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
