@@ -1,4 +1,5 @@
-"""The sandbox Deezer API: track lookup by ISRC, with Deezer's habits.
+"""The sandbox Deezer API: track lookup by ISRC or id, and track search by artist and title, with
+Deezer's habits.
 
 Every error is HTTP 200 with `{"error": {"type", "message", "code"}}`: code 4 when a client goes over
 50 requests per 5 s (counted as a violation), code 800 for an unknown ISRC, 700 when busy.
@@ -8,6 +9,7 @@ tracks with the same ISRC.
 
 from __future__ import annotations
 
+import re
 import zlib
 
 from sandbox.harness import Fault, IndexedService, Request, Response
@@ -38,6 +40,8 @@ class DeezerService(IndexedService):
         return [
             ("GET", "/deezer/track/{ref}", self.get_track),
             ("GET", "/deezer/2.0/track/{ref}", self.get_track),
+            ("GET", "/deezer/search", self.search),
+            ("GET", "/deezer/search/track", self.search),
         ]
 
     def before(self, request: Request) -> Response | None:
@@ -66,6 +70,23 @@ class DeezerService(IndexedService):
         if entry is None:
             return Response(200, error_body(800))
         return Response(200, self._track_json(entry, request.base_url))
+
+    def search(self, request: Request) -> Response:
+        """`q=artist:"A" track:"T"` (either part, or plain words in the title): Deezer's search items
+        carry no bpm, gain or release date (a track lookup by id has them)."""
+        self._sync()
+        query = request.query.get("q", "")
+        if not query.strip():
+            return Response(200, {"error": {"type": "MissingParameterException", "message": "Missing parameters: q",
+                                            "code": 501}})
+        fields = dict(re.findall(r'(artist|track):"([^"]*)"', query))
+        plain = re.sub(r'(artist|track):"[^"]*"', "", query).strip()
+        wanted_artist, wanted_title = fields.get("artist", "").lower(), (fields.get("track") or plain).lower()
+        found = [entry for (artist, title), entry in self.by_names.items()
+                 if (not wanted_artist or artist == wanted_artist) and (not wanted_title or wanted_title in title)]
+        items = [{"id": e.id, "title": self.tracks_by_isrc[e.isrc.upper()].name, "isrc": e.isrc, "rank": e.rank or 0,
+                  "type": "track"} for e in found[:25]]
+        return Response(200, {"data": items, "total": len(found)})
 
     # --- shapes -------------------------------------------------------------------------------
 
@@ -114,3 +135,8 @@ class DeezerService(IndexedService):
             if track.isrc:
                 self.tracks_by_isrc.setdefault(track.isrc.upper(), track)
         self.artist_names = {a.id: a.name for a in library.artists}
+        self.by_names = {}
+        for entry in library.enrichment.deezer:
+            track = self.tracks_by_isrc.get(entry.isrc.upper())
+            if track:
+                self.by_names[(self.artist_names.get(track.artist_ids[0], "").lower(), track.name.lower())] = entry

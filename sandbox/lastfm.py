@@ -1,4 +1,5 @@
-"""The sandbox Last.fm API: track.getInfo, artist.getInfo and artist.getTopTags.
+"""The sandbox Last.fm API: track.getInfo, track.getCorrection, track.getTopTags, track.getSimilar,
+artist.getInfo and artist.getTopTags.
 
 Last.fm's habits: the error code is in the body (`{"error": 6, "message", "links": []}`) whatever the
 HTTP status; most numbers are strings; a list of one (a single tag) is an object, not a list. Names
@@ -73,6 +74,9 @@ class LastfmService(IndexedService):
             "track.getinfo": self.track_info,
             "artist.getinfo": self.artist_info,
             "artist.gettoptags": self.artist_top_tags,
+            "track.getcorrection": self.track_correction,
+            "track.gettoptags": self.track_top_tags,
+            "track.getsimilar": self.track_similar,
         }.get(query.get("method", "").lower())
         if handler is None:
             return error(400, 3)
@@ -119,6 +123,29 @@ class LastfmService(IndexedService):
             return error(200, 6, "The artist you supplied could not be found")
         tags = [{"count": 100 - 10 * i, **self._tag(t)} for i, t in enumerate(entry.tags)]  # count: a number here
         return Response(200, {"toptags": {"tag": one_or_many(tags), "@attr": {"artist": entry.artist}}})
+
+    def track_correction(self, query: dict, autocorrect: bool) -> Response:
+        entry = self._find_track(query.get("artist", ""), query.get("track", ""), True)
+        if entry is None:
+            return Response(200, {"corrections": "\n"})  # what Last.fm sends when it knows no correction
+        corrected = {"artistcorrected": str(int(entry.artist != query.get("artist"))),
+                     "trackcorrected": str(int(entry.track != query.get("track")))}
+        return Response(200, {"corrections": {"correction": {
+            "track": {"name": entry.track, "artist": {"name": entry.artist}}, "@attr": {"index": "0", **corrected}}}})
+
+    def track_top_tags(self, query: dict, autocorrect: bool) -> Response:
+        entry = self._find_track(query.get("artist", ""), query.get("track", ""), autocorrect)
+        if entry is None:
+            return error(200, 6, "Track not found")
+        tags = [{"count": 100 - 10 * i, **self._tag(t)} for i, t in enumerate(entry.tags)]
+        return Response(200, {"toptags": {"tag": tags, "@attr": {"artist": entry.artist, "track": entry.track}}})
+
+    def track_similar(self, query: dict, autocorrect: bool) -> Response:
+        """Known tracks answer with an empty list: the sandbox keeps no similarity data."""
+        entry = self._find_track(query.get("artist", ""), query.get("track", ""), autocorrect)
+        if entry is None:
+            return error(200, 6, "Track not found")
+        return Response(200, {"similartracks": {"track": [], "@attr": {"artist": entry.artist}}})
 
     # --- lookups ------------------------------------------------------------------------------
 

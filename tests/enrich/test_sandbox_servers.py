@@ -58,6 +58,13 @@ def test_deezer_unknown_bpm_is_zero_and_lowercase_isrc_and_alias_work(sandbox):
     assert deezer(sandbox, "/2.0/track/isrc:GBAYE0601690").json()["id"] == 116348128
 
 
+def test_deezer_search_finds_by_artist_and_title_without_bpm(sandbox):
+    body = deezer(sandbox, '/search?q=artist:"The Beatles" track:"Something"').json()
+    assert [(item["id"], item["isrc"]) for item in body["data"]] == [(116348130, "GBAYE0601691")]
+    assert "bpm" not in body["data"][0] and body["total"] == 1
+    assert deezer(sandbox, '/search?q=artist:"Nobody Known" track:"Lost Song"').json() == {"data": [], "total": 0}
+
+
 def test_deezer_errors_come_with_http_200(sandbox):
     for path in ["/track/isrc:USQX91300108", "/track/isrc:GB-AYE-06-01690", "/track/424242"]:
         response = deezer(sandbox, path)
@@ -125,6 +132,17 @@ def test_lastfm_error_codes_live_in_the_body_whatever_the_status(sandbox):
     assert (unknown_method.status_code, unknown_method.json()["error"]) == (400, 3)
     unknown_artist = lastfm(sandbox, method="artist.getTopTags", artist="Nobody Known")
     assert unknown_artist.json() == {"error": 6, "message": "The artist you supplied could not be found", "links": []}
+
+
+def test_lastfm_track_correction_top_tags_and_similar(sandbox):
+    corrected = lastfm(sandbox, method="track.getCorrection", artist="the beatles", track="Come Together - Remastered 2009").json()
+    assert corrected["corrections"]["correction"]["track"] == {"name": "Come Together", "artist": {"name": "The Beatles"}}
+    assert lastfm(sandbox, method="track.getCorrection", artist="Nobody", track="Nothing").json() == {"corrections": "\n"}
+    tags = lastfm(sandbox, method="track.getTopTags", artist="Daft Punk", track="One More Time").json()["toptags"]["tag"]
+    assert [(t["name"], t["count"]) for t in tags] == [("house", 100), ("french touch", 90), ("electronic", 80)]
+    similar = lastfm(sandbox, method="track.getSimilar", artist="Daft Punk", track="One More Time").json()
+    assert similar["similartracks"]["track"] == []
+    assert lastfm(sandbox, method="track.getSimilar", artist="Nobody", track="Nothing").json()["error"] == 6
 
 
 def test_lastfm_top_tags_counts_are_numbers(sandbox):
