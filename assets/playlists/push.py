@@ -89,6 +89,7 @@ class PartOutcome:
     snapshot_id: str | None = None
     plans: list[Plan] = field(default_factory=list)
     uncertain: int = 0  # write attempts whose answer was lost
+    renamed: bool = False  # its name and description were set anew (one write besides the plan's)
 
 
 class PushFailed(SpotifyError):
@@ -220,9 +221,9 @@ def part_name(child: str, part: int) -> str:
     return child if part == 1 else f"{child} ({part})"
 
 
-def marker_of(user: str, child: str, part: int = 1) -> str:
-    """The stable mark in a managed playlist's description: the user and the child playlist (and part)."""
-    return f"[mixtape:{user}/{child}" + (f"#{part}" if part > 1 else "") + "]"
+def marker_of(user: str, child_id: str, part: int = 1) -> str:
+    """The stable mark in a managed playlist's description: the user and the child playlist's id (and part)."""
+    return f"[mixtape:{user}/{child_id}" + (f"#{part}" if part > 1 else "") + "]"
 
 
 def describe(child: str, marker: str = "") -> str:
@@ -291,7 +292,7 @@ def managed_playlist(spotify, user: str, child: str, part: int, known: dict | No
                      dry_run: bool, listing: Listing = NO_LISTING,
                      may_create: Callable[[], None] = lambda: None,
                      creating: Callable[[str], None] = lambda marker: None,
-                     key: str | None = None) -> tuple[str | None, str | None, str]:
+                     child_id: str | None = None) -> tuple[str | None, str | None, str]:
     """The id of the child playlist's part on Spotify and its current snapshot: the recorded one if
     it still exists; else the user's playlist carrying its marker (adopted: the warehouse was lost or
     the recorded playlist answers 404); else a new playlist (none in a dry run). Never adopts a
@@ -299,7 +300,7 @@ def managed_playlist(spotify, user: str, child: str, part: int, known: dict | No
     needed then. The third value says how it was found: known | adopted | created | none.
     `may_create` raises CreateDeferred past the run's cap; `creating` stores the intent
     to create durably before the request, so a lost answer is found again by its marker."""
-    marker = (known or {}).get("marker") or marker_of(user, key or child, part)
+    marker = (known or {}).get("marker") or marker_of(user, child_id or child, part)
     gone: set[str] = set()
     if known is not None and known.get("playlist_id"):
         listed = listing.snapshot_since(known)
@@ -323,15 +324,47 @@ def managed_playlist(spotify, user: str, child: str, part: int, known: dict | No
     return created["id"], created.get("snapshot_id"), "created"
 
 
-def managed_row(user: str, child: str, part: int, playlist_id: str, known: dict | None, now: datetime,
-                **fields) -> dict:
+def managed_row(user: str, child: str, child_id: str, part: int, playlist_id: str, known: dict | None,
+                now: datetime, **fields) -> dict:
+    """A managed playlist's row: `known` updated when it is the same playlist, else a new one. `name` stays
+    what mixtape last set on Spotify (a rename sets it); `child_playlist` is the rule's name now."""
     same = known is not None and known["playlist_id"] == playlist_id
-    row = dict(known) if same else {"user_id": user, "child_playlist": child, "part": part, "playlist_id": playlist_id,
+    row = dict(known) if same else {"user_id": user, "child_id": child_id, "part": part, "playlist_id": playlist_id,
                                     "name": part_name(child, part), "created_at": now, "rule_hash": None,
                                     "tracklist_hash": None, "tracklist": None, "snapshot_id": None,
-                                    "pushed_at": None, "marker": marker_of(user, child, part), "intent": None,
+                                    "pushed_at": None, "marker": marker_of(user, child_id, part), "intent": None,
                                     "intent_at": None}
-    return {**row, **fields}
+    return {**row, "child_playlist": child, "child_id": child_id, **fields}
+
+
+def outdated_details(user: str, child: str, child_id: str, part: int, known: dict) -> bool:
+    """The rule was renamed or given an id since mixtape last named the playlist (or, made before markers,
+    it carries none): its name and description are set again."""
+    return (known.get("name"), known.get("marker")) != (part_name(child, part), marker_of(user, child_id, part))
+
+
+@dataclass(frozen=True)
+class Rename:
+    """One PUT of a playlist's details: its name and its description with the marker."""
+
+    name: str
+    marker: str
+
+
+def rename(spotify, user: str, child: str, child_id: str, part: int, playlist_id: str, journal: Journal) -> Rename:
+    """Name the playlist after the rule and mark it with the rule's id. Idempotent, so an uncertain answer
+    fails this push (the row keeps the old name) and the next push sends it again."""
+    step = Rename(part_name(child, part), marker_of(user, child_id, part))
+    try:
+        spotify.change_details(user, playlist_id, step.name, describe(child, step.marker))
+    except SpotifyWriteUncertain:
+        journal.sent(playlist_id, step, "uncertain")
+        raise
+    except SpotifyError:
+        journal.sent(playlist_id, step, "failed")
+        raise
+    journal.sent(playlist_id, step, "ok")
+    return step
 
 
 def untouched_since_last_push(known: dict | None, playlist_id: str | None, snapshot: str | None) -> bool:
@@ -362,13 +395,17 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
                log: Callable[[str], None] = print, now: Callable[[], datetime] = utcnow,
                limit: int = MAX_PLAYLIST_ITEMS, clock: Callable[[], float] = time.time,
                sleep: Callable[[float], None] = time.sleep, listing: Listing = NO_LISTING,
-               journal: Journal | None = None, may_create: Callable[[], None] = lambda: None) -> ChildResult:
+               journal: Journal | None = None, may_create: Callable[[], None] = lambda: None,
+               child_id: str | None = None) -> ChildResult:
     """Push one child playlist, all its parts; parts no longer needed are emptied (allowed whenever the
     parts still needed were: the surplus is the rule's own doing). Tracks that cannot be pushed (local
     files, anything not a Spotify uri) are left out and counted. `record` stores managed rows as soon as
     anything changes (a playlist created or adopted, a write about to be sent), so a push that dies
-    later never leaves a playlist mixtape has forgotten or a state it would trust wrongly."""
+    later never leaves a playlist mixtape has forgotten or a state it would trust wrongly. A playlist found
+    under its recorded id whose name or marker no longer matches the rule (`child_id`, default the name) is
+    renamed first."""
     journal = journal or Journal()
+    child_id = child_id or child
     spendable = [uri for uri in tracks if pushable(uri)]
     unpushable = len(tracks) - len(spendable)
     if unpushable:
@@ -383,17 +420,27 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
         known = rows.get(part)
 
         def creating(marker: str, part=part, known=known) -> None:
-            rows[part] = {**managed_row(user, child, part, "", None, now()), "marker": marker,
+            rows[part] = {**managed_row(user, child, child_id, part, "", None, now()), "marker": marker,
                           "intent": json.dumps({"op": "create", "marker": marker}), "intent_at": now()}
             record(rows)
 
         playlist_id, snapshot, how = managed_playlist(spotify, user, child, part, known, policy.dry_run, listing,
-                                                      may_create, creating if not policy.dry_run else lambda m: None)
+                                                      may_create, creating if not policy.dry_run else lambda m: None,
+                                                      child_id)
+        renamed = how == "known" and outdated_details(user, child, child_id, part, known)
+        if renamed and policy.dry_run:
+            log(f"{child} part {part}: would rename {known.get('name')!r} to {part_name(child, part)!r}")
+        elif renamed:
+            step = rename(spotify, user, child, child_id, part, playlist_id, journal)
+            rows[part] = known = managed_row(user, child, child_id, part, playlist_id, known, now(),
+                                             name=step.name, marker=step.marker)
+            record(rows)
         digest = tracklist_hash(target)
         untouched = how == "known" and untouched_since_last_push(known, playlist_id, snapshot)
         if untouched and digest == known.get("tracklist_hash"):
             unchanged = plan_push([Item(uri) for uri in target], target, policy.plan_options)
-            outcomes.append(PartOutcome(playlist_id, plan=unchanged, skipped=True, snapshot_id=snapshot))
+            outcomes.append(PartOutcome(playlist_id, plan=unchanged, skipped=True, snapshot_id=snapshot,
+                                        renamed=renamed))
             continue
         surplus = part > needed and not any(o.refused for o in outcomes)
         part_policy = replace(policy, rule_changed=True) if surplus else policy
@@ -402,7 +449,7 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
         else:
             if how in ("adopted", "created") and not policy.dry_run:
                 base = rows.get(part) if how == "adopted" and rows.get(part, {}).get("playlist_id") else None
-                rows[part] = {**managed_row(user, child, part, playlist_id, base, now()), "intent": None,
+                rows[part] = {**managed_row(user, child, child_id, part, playlist_id, base, now()), "intent": None,
                               "intent_at": None}
                 record(rows)
             # a playlist just created is empty, one untouched since the last push holds what was pushed:
@@ -410,22 +457,22 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
             current = [] if how == "created" else last_pushed_items(known) if untouched else None
 
             def intend(plan: Plan, part=part, playlist_id=playlist_id) -> None:
-                rows[part] = managed_row(user, child, part, playlist_id, rows[part], now(), snapshot_id=None,
+                rows[part] = managed_row(user, child, child_id, part, playlist_id, rows[part], now(), snapshot_id=None,
                                          intent=json.dumps({"op": "push", "steps": len(plan.steps),
                                                             "target": tracklist_hash(target)}),
                                          intent_at=now())
                 record(rows)
 
             journal._intend = intend if not policy.dry_run else (lambda plan: None)
-            outcomes.append(push_part(spotify, user, playlist_id, target, part_policy, log, clock, sleep,
-                                      known_items=current, journal=journal))
+            outcomes.append(replace(push_part(spotify, user, playlist_id, target, part_policy, log, clock, sleep,
+                                              known_items=current, journal=journal), renamed=renamed))
         outcome = outcomes[-1]
         log(f"{child} part {part}: {json.dumps(outcome.plan.summary())}"
             + (f"; refused: {outcome.refused}" if outcome.refused else ""))
         if playlist_id is not None and not policy.dry_run and not outcome.refused:
             # the snapshot of what was pushed: the last write's, or (nothing written) the one read first
             pushed_snapshot = outcome.snapshot_id if outcome.write_requests else snapshot
-            rows[part] = managed_row(user, child, part, playlist_id, rows.get(part), now(), rule_hash=rule_hash,
+            rows[part] = managed_row(user, child, child_id, part, playlist_id, rows.get(part), now(), rule_hash=rule_hash,
                                      tracklist_hash=digest, tracklist=json.dumps(target),
                                      snapshot_id=pushed_snapshot, pushed_at=now(), intent=None, intent_at=None)
     event = {**event, "unpushable": unpushable}
@@ -438,12 +485,13 @@ def finish(event: dict, outcomes: list[PartOutcome], policy: PushPolicy, tracks:
     refusals = [o.refused for o in outcomes if o.refused]
     if refusals:
         status, error = events.FAILED, "; ".join(refusals)
-    elif policy.dry_run or all(o.skipped for o in outcomes):
+    elif policy.dry_run or all(o.skipped and not o.renamed for o in outcomes):
         status, error = events.SKIPPED, "dry run: nothing written" if policy.dry_run else None
     else:
         status, error = events.COMPLETED, None
+    writes = sum(o.write_requests + (o.renamed and not policy.dry_run) for o in outcomes)
     return events.finish_event(event, status, now, playlist_ids=[o.playlist_id for o in outcomes if o.playlist_id],
-                               tracks=tracks, write_requests=sum(o.write_requests for o in outcomes), error=error)
+                               tracks=tracks, write_requests=writes, error=error)
 
 
 # --- the asset -------------------------------------------------------------------------------
@@ -463,10 +511,10 @@ class PushConfig(dg.Config):
 
 
 def tracklists(df: pl.DataFrame, summary: pl.DataFrame | None = None) -> dict[str, dict]:
-    """Per child playlist: its uris in order, its rule hash and source when known, and its status.
+    """Per child playlist: its uris in order, its rule hash, id and source when known, and its status.
 
     `summary` (marts.child_playlists: one row per child playlist, empty ones included) names every
-    child playlist and its rule hash; without it, the children with tracks are all there is."""
+    child playlist, its id and its rule hash; without it, the children with tracks are all there is."""
     result = {}
     for (child,), rows in df.sort("child_playlist", "position").group_by("child_playlist", maintain_order=True):
         result[child] = {
@@ -481,7 +529,8 @@ def tracklists(df: pl.DataFrame, summary: pl.DataFrame | None = None) -> dict[st
         for row in summary.sort("child_playlist").to_dicts():
             entry = known.get(row["child_playlist"], {"uris": [], "base_source": None})
             result[row["child_playlist"]] = {**entry, "rule_hash": row["rule_hash"] or entry.get("rule_hash"),
-                                             "status": row["status"], "reason": row.get("reason")}
+                                             "child_id": row.get("child_id"), "status": row["status"],
+                                             "reason": row.get("reason")}
     return result
 
 
@@ -524,12 +573,12 @@ class SyncStore:
     def _write_events(self) -> None:
         self.warehouse.replace_partition(events.TABLE, self.user, events.to_frame(self.events))
 
-    def managed_parts(self, child: str) -> dict[int, dict]:
-        return {row["part"]: row for row in self.managed if row["child_playlist"] == child}
+    def managed_parts(self, child_id: str) -> dict[int, dict]:
+        return {row["part"]: row for row in self.managed if row["child_id"] == child_id}
 
-    def save_managed(self, child: str, rows: dict[int, dict]) -> None:
-        """Make `rows` the managed playlists of one child playlist."""
-        self.managed = [r for r in self.managed if r["child_playlist"] != child] + list(rows.values())
+    def save_managed(self, child_ids: set[str], rows: dict[int, dict]) -> None:
+        """Make `rows` the managed playlists of one child playlist, in place of those recorded under `child_ids`."""
+        self.managed = [r for r in self.managed if r["child_id"] not in child_ids] + list(rows.values())
         self.warehouse.replace_partition(MANAGED, self.user, pl.DataFrame(self.managed, schema=self.managed_schema))
 
 
@@ -559,13 +608,18 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
         created += 1
 
     finished = []
+    ids = wanted_ids(wanted)
     for child, tracklist in wanted.items():
         if config.only and child not in config.only:
             continue
         if tracklist.get("status") == "invalid":
             warn(f"{child}: rule invalid, playlist left as it is: {tracklist.get('reason')}")
             continue
-        known = store.managed_parts(child)
+        child_id = id_of(child, tracklist)
+        known = store.managed_parts(child_id)
+        if not known and child_id != child and child not in ids:
+            known = store.managed_parts(child)  # the rule was just given an id: it keeps its playlist
+        recorded_under = {child_id} | {row["child_id"] for row in known.values()}
         # any part last pushed under another rule: a push of a changed rule that stopped half-way continues
         recorded = {row["rule_hash"] for row in known.values() if row.get("rule_hash")}
         rule_changed = bool(tracklist["rule_hash"] and recorded - {tracklist["rule_hash"]})
@@ -579,12 +633,12 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
         journal = Journal()
         try:
             result = push_child(spotify, user, child, tracklist["uris"], known, policy, tracklist["rule_hash"],
-                                config.limit_mode, event, lambda rows: store.save_managed(child, rows), log,
+                                config.limit_mode, event, lambda rows: store.save_managed(recorded_under, rows), log,
                                 now=now, clock=clock, sleep=sleep, listing=store.listing, journal=journal,
-                                may_create=may_create, limit=limit)
+                                may_create=may_create, limit=limit, child_id=child_id)
             event = result.event
-            if not config.dry_run and result.rows != store.managed_parts(child):
-                store.save_managed(child, result.rows)
+            if not config.dry_run and result.rows != store.managed_parts(child_id):
+                store.save_managed(recorded_under, result.rows)
         except CreateDeferred as deferred:
             event = events.finish_event(event, events.SKIPPED, now(), error=f"deferred: {deferred}")
             warn(f"{child}: {deferred}")
@@ -598,16 +652,31 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
         event = {**event, "api_requests": sum(spotify.requests_spent(user).values()) - spent_before}
         store.save_event(event)
         finished.append(event)
-    orphaned = sorted({row["child_playlist"] for row in store.managed} - set(wanted))
-    for child in orphaned:
+    for child in orphans(store.managed, wanted):
         warn(f"{child}: its rule is gone; its Spotify playlist is left as it is (orphaned, never deleted)")
     return finished
 
 
+def id_of(child: str, tracklist: dict) -> str:
+    """The child playlist's id (from marts.child_playlists); its name when none is recorded."""
+    return tracklist.get("child_id") or child
+
+
+def wanted_ids(wanted: dict[str, dict]) -> set[str]:
+    return {id_of(child, tracklist) for child, tracklist in wanted.items()}
+
+
+def orphans(managed: list[dict], wanted: dict[str, dict]) -> list[str]:
+    """Managed child playlists (by their last name) that no rule claims any more, by its id or (a rule just
+    given an id) by its name: left alone on Spotify, reported. A rule renamed without an id has a new id
+    (its new name), so its old playlist is one of them."""
+    claimed = wanted_ids(wanted) | set(wanted)
+    return sorted({row["child_playlist"] for row in managed if row["child_id"] not in claimed})
+
+
 def orphaned_children(warehouse, user: str, wanted: dict[str, dict]) -> list[str]:
     """Managed child playlists whose rule is gone: left alone on Spotify, reported."""
-    stored = warehouse.read(MANAGED, user_id=user)
-    return sorted(set(stored["child_playlist"].to_list()) - set(wanted)) if stored.height else []
+    return orphans(warehouse.read(MANAGED, user_id=user).to_dicts(), wanted)
 
 
 CHILD_PLAYLISTS_KEY = dg.AssetKey(["playlists", "child_playlists"])

@@ -19,6 +19,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
+from assets.playlists.push import SyncStore, orphaned_children
 from resources.warehouse import SQL_DIR, Warehouse, polars_schema, table_ddl
 
 PREVIOUS = Path(__file__).parent / "previous_schema"
@@ -236,6 +237,10 @@ def test_previous_release_upgrades_with_every_row_kept(upgraded):
         if table not in moved:
             assert rows(warehouse.read(table), frame.columns) == rows(frame), table
 
+    # managed playlists are keyed by their child playlist's id, which until now was its name
+    managed = warehouse.read("ops.managed_playlists")
+    assert managed.height and managed["child_id"].to_list() == managed["child_playlist"].to_list()
+
     # the old tables and columns are gone
     with warehouse.connect() as con:
         stored = {f"{s}.{t}" for s, t in con.execute("select table_schema, table_name from information_schema.tables "
@@ -263,6 +268,16 @@ def test_previous_release_upgrades_with_every_row_kept(upgraded):
     if files is not None:
         assert warehouse._files_by_table() == files
     assert rows(warehouse.read("raw.playlist_items_sync")) == rows(items_sync)
+
+
+def test_a_managed_playlist_of_the_previous_release_stays_with_its_rule(upgraded):
+    """Found under its rule's name (the id of a rule without one), never reported as orphaned."""
+    _, _, warehouse = upgraded
+    (row,) = SyncStore(warehouse, "alice").managed
+    child = row["child_playlist"]
+    assert SyncStore(warehouse, "alice").managed_parts(child) == {1: row}
+    assert orphaned_children(warehouse, "alice", {child: {"child_id": child}}) == []
+    assert orphaned_children(warehouse, "alice", {}) == [child]
 
 
 def test_previous_release_upgrades_on_s3(s3_bucket, moto_endpoint, tmp_path):

@@ -54,6 +54,8 @@ class RuleSet:
     invalid: dict[str | None, set[str]] = field(default_factory=dict)
     # Hash of each invalid child playlist as written, by scope and name.
     invalid_hashes: dict[str | None, dict[str, str]] = field(default_factory=dict)
+    # The id of each child playlist as written (its name when it has none), valid or not, by scope and name.
+    ids: dict[str | None, dict[str, str]] = field(default_factory=dict)
     max_playlists: int = MAX_CHILD_PLAYLISTS
 
     def for_user(self, user_id: str) -> tuple[list[ChildPlaylist], list[RuleError]]:
@@ -62,14 +64,24 @@ class RuleSet:
         Beyond `max_playlists`, the last ones in the file are skipped with an error each."""
         own = self.users.get(user_id, [])
         own_names = {p.name for p in own}
-        playlists = [p for p in self.defaults if p.name not in own_names] + own
+        own_ids = {p.child_id: p for p in own}
+        defaults = [p for p in self.defaults if p.name not in own_names]
+        clashes = [p for p in defaults if p.child_id in own_ids]
+        clashing = [p.error(("id",) if p.id else ("name",), f"duplicate child playlist id: {_place(own_ids[p.child_id])} "
+                            f"has it too; this default is skipped for user '{user_id}' (give one of them another id)",
+                            p.child_id) for p in clashes]
+        playlists = [p for p in defaults if p not in clashes] + own
         over = [p.error(("name",), f"more than {self.max_playlists} child playlists for "
                         f"{'every user' if user_id is None else 'user ' + repr(user_id)}; this one is skipped "
                         "(the limit is max_child_playlists)", p.name) for p in playlists[self.max_playlists:]]
         kept = playlists[:self.max_playlists]
-        invalid = self.invalid.get(None, set()) | self.invalid.get(user_id, set())
+        invalid = self.invalid.get(None, set()) | self.invalid.get(user_id, set()) | {p.name for p in clashes}
         kept, errors = _cross_check(kept, invalid - {p.name for p in kept} | {p.name for p in playlists[len(kept):]})
-        return kept, over + errors
+        return kept, clashing + over + errors
+
+    def child_id(self, user_id: str | None, name: str) -> str:
+        """The id of the user's child playlist `name` as written (own before default; invalid ones too)."""
+        return self.ids.get(user_id, {}).get(name) or self.ids.get(None, {}).get(name) or name
 
     def invalid_hash(self, user_id: str | None, name: str) -> str | None:
         """The hash of an invalid child playlist of the user as written (own before default)."""
@@ -172,6 +184,7 @@ def _check_top_level(data: Any, file: str, lines: dict) -> None:
 def _validate_list(raw: list, path: tuple, scope: str | None, rules: RuleSet, lines: dict) -> list[ChildPlaylist]:
     valid: list[ChildPlaylist] = []
     seen: set[str] = set()
+    by_id: dict[str, ChildPlaylist] = {}
     for i, item in enumerate(raw):
         where = Where(rules.file, path + (i,), lines)
         name = item.get("name") if isinstance(item, dict) else None
@@ -181,6 +194,8 @@ def _validate_list(raw: list, path: tuple, scope: str | None, rules: RuleSet, li
             continue
         if isinstance(name, str):
             seen.add(name)
+            written_id = item.get("id")
+            rules.ids.setdefault(scope, {})[name] = written_id if isinstance(written_id, str) else name
         if i >= rules.max_playlists:  # validating tens of thousands would only report them as over the cap
             rules.errors.append(where.error((), f"{len(raw):,} child playlists in {format_path(path)}, over the "
                                             f"limit of {rules.max_playlists}: from this one on, none is read",
@@ -196,8 +211,23 @@ def _validate_list(raw: list, path: tuple, scope: str | None, rules: RuleSet, li
             continue
         playlist._where = where
         playlist._rule_hash = rule_hash(item)
+        first = by_id.setdefault(playlist.child_id, playlist)
+        if first is not playlist:
+            rules.errors.append(playlist.error(("id",) if playlist.id else ("name",),
+                                               f"duplicate child playlist id: {_place(first)} has it too; "
+                                               "this one is skipped", playlist.child_id))
+            rules.invalid.setdefault(scope, set()).add(name)
+            rules.invalid_hashes.setdefault(scope, {})[name] = playlist.rule_hash
+            continue
         valid.append(playlist)
     return valid
+
+
+def _place(playlist: ChildPlaylist) -> str:
+    """Where a child playlist is written: its path in the file and its line."""
+    where = playlist._where
+    line = where.line(where.path)
+    return f"{format_path(where.path)} ('{playlist.name}'" + (f", line {line})" if line else ")")
 
 
 def _located(error: dict, where: Where, item: Any, name: Any) -> RuleError:

@@ -370,6 +370,10 @@ class Limit(_Model):
         return self._duration_ms
 
 
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # nothing that could end or split the description marker
+MAX_ID_LENGTH = 64
+
+
 def _track_uri(ref: str) -> str:
     return ref if ref.startswith("spotify:") else f"spotify:track:{ref}"
 
@@ -378,6 +382,9 @@ class ChildPlaylist(_Model):
     """One child playlist: tracks from `source` passing `filter`, ordered, deduplicated and limited."""
 
     name: str = Field(min_length=1)
+    id: str | None = Field(None, json_schema_extra={"pattern": ID_PATTERN.pattern, "maxLength": MAX_ID_LENGTH},
+                           description="the child playlist's stable identity (letters, digits, '.', '_', '-'): "
+                           "keep it when renaming and the same Spotify playlist is renamed; default: the name")
     description: str | None = None
     source: Source = "library"
     filter: Node | None = None
@@ -390,10 +397,23 @@ class ChildPlaylist(_Model):
     _where: Where | None = PrivateAttr(None)
     _rule_hash: str | None = PrivateAttr(None)  # of the rule as written in the file (set by the loader)
 
+    @field_validator("id")
+    @classmethod
+    def _plain_id(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > MAX_ID_LENGTH or not ID_PATTERN.match(value)):
+            raise _fail("bad_id", f"an id is 1 to {MAX_ID_LENGTH} letters, digits, '.', '_' or '-', starting with a "
+                        "letter or digit")
+        return value
+
     @property
     def rule_hash(self) -> str:
         """Changes whenever the rule as written changes (the name included)."""
         return self._rule_hash or rule_hash(self.model_dump(mode="json", by_alias=True, exclude_defaults=True))
+
+    @property
+    def child_id(self) -> str:
+        """What the managed Spotify playlist is known by (its marker, the push's records): `id`, else the name."""
+        return self.id or self.name
 
     @property
     def include_uris(self) -> list[str]:

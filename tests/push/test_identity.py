@@ -1,0 +1,98 @@
+"""A managed playlist is known by its child playlist's id (the rule's `id`, default its name): a rule
+renamed under the same id renames the same Spotify playlist; renamed without an id it is a new child
+playlist, and the old playlist, like the playlist of a deleted rule, is left alone and reported as
+orphaned. Checked on the sandbox's own playlists and request counts."""
+
+from assets.playlists import sync_events as events
+from assets.playlists.push import MANAGED, PushConfig, marker_of, orphaned_children, push_user, utcnow
+from tests.push.conftest import uri
+
+RUNNING = [uri(i) for i in range(120)]
+WALKING = [uri(i) for i in range(200, 230)]
+
+
+def push(spotify, warehouse, clock, children: dict[str, tuple[str | None, list[str]]], warnings: list | None = None):
+    """Push alice's child playlists ({name: (id or None, uris)}) as the asset does; returns the events."""
+    wanted = {name: {"uris": uris, "rule_hash": "r1", "base_source": "liked", "child_id": child_id}
+              for name, (child_id, uris) in children.items()}
+    warn = warnings.append if warnings is not None else (lambda _: None)
+    return push_user(spotify, warehouse, "alice", wanted, PushConfig(), run_id="test", log=lambda _: None,
+                     clock=clock, sleep=clock.sleep, now=utcnow, warn=warn)
+
+
+def managed(warehouse) -> dict[str, dict]:
+    """alice's managed playlist rows by child id."""
+    return {row["child_id"]: row for row in warehouse.read(MANAGED, user_id="alice").to_dicts()}
+
+
+def test_a_rule_renamed_under_its_id_renames_the_same_playlist(spotify, warehouse, remote, clock):
+    push(spotify, warehouse, clock, {"Running": ("run", RUNNING)})
+    playlist_id = managed(warehouse)["run"]["playlist_id"]
+    remote.reset()
+
+    (event,) = push(spotify, warehouse, clock, {"Running 160-180": ("run", RUNNING)})
+
+    assert event["status"] == events.COMPLETED and event["write_requests"] == 1
+    stats = remote.stats()
+    assert stats.get("POST /v1/me/playlists", 0) == 0 and stats["PUT /v1/playlists/{playlist_id}"] == 1
+    assert remote.writes() == {}  # the tracks stay as they are
+    playlist = remote.playlist(playlist_id)
+    assert playlist["name"] == "Running 160-180"
+    assert playlist["description"].endswith(marker_of("alice", "run"))
+    assert "“Running 160-180”" in playlist["description"]
+    assert remote.uris(playlist_id) == RUNNING
+    row = managed(warehouse)["run"]
+    assert (row["playlist_id"], row["child_playlist"], row["name"]) == (playlist_id, "Running 160-180", "Running 160-180")
+
+    remote.reset()
+    (again,) = push(spotify, warehouse, clock, {"Running 160-180": ("run", RUNNING + WALKING)})
+    assert remote.stats().get("PUT /v1/playlists/{playlist_id}", 0) == 0  # renamed once
+    assert again["status"] == events.COMPLETED and remote.uris(playlist_id) == RUNNING + WALKING
+
+
+def test_a_rule_renamed_without_an_id_is_a_new_playlist_and_the_old_one_is_orphaned(spotify, warehouse, remote,
+                                                                                        clock):
+    push(spotify, warehouse, clock, {"Running": (None, RUNNING)})
+    old_id = managed(warehouse)["Running"]["playlist_id"]
+    remote.reset()
+    warnings: list[str] = []
+
+    push(spotify, warehouse, clock, {"Jogging": (None, RUNNING)}, warnings)
+
+    assert remote.stats()["POST /v1/me/playlists"] == 1
+    assert remote.stats().get("PUT /v1/playlists/{playlist_id}", 0) == 0
+    rows = managed(warehouse)
+    assert set(rows) == {"Running", "Jogging"} and rows["Jogging"]["playlist_id"] != old_id
+    old = remote.playlist(old_id)
+    assert old["name"] == "Running" and remote.uris(old_id) == RUNNING  # untouched
+    assert orphaned_children(warehouse, "alice", {"Jogging": {"child_id": None}}) == ["Running"]
+    assert any(w.startswith("Running: its rule is gone") and "orphaned" in w for w in warnings)
+
+
+def test_a_deleted_rule_leaves_its_playlist_alone_and_reports_it_orphaned(spotify, warehouse, remote, clock):
+    push(spotify, warehouse, clock, {"Running": ("run", RUNNING), "Walking": (None, WALKING)})
+    walking_id = managed(warehouse)["Walking"]["playlist_id"]
+    remote.reset()
+    warnings: list[str] = []
+
+    push(spotify, warehouse, clock, {"Running": ("run", RUNNING)}, warnings)
+
+    assert not any(route.split()[0] in ("POST", "PUT", "DELETE") for route in remote.stats())
+    assert remote.playlist(walking_id)["name"] == "Walking" and remote.uris(walking_id) == WALKING
+    assert "Walking" in managed(warehouse)  # still known, so a rule brought back finds it again
+    assert orphaned_children(warehouse, "alice", {"Running": {"child_id": "run"}}) == ["Walking"]
+    assert warnings == ["Walking: its rule is gone; its Spotify playlist is left as it is (orphaned, never deleted)"]
+
+
+def test_a_rule_given_an_id_keeps_its_playlist_and_is_marked_with_the_id(spotify, warehouse, remote, clock):
+    push(spotify, warehouse, clock, {"Running": (None, RUNNING)})
+    playlist_id = managed(warehouse)["Running"]["playlist_id"]
+    assert orphaned_children(warehouse, "alice", {"Running": {"child_id": "run"}}) == []
+    remote.reset()
+
+    push(spotify, warehouse, clock, {"Running": ("run", RUNNING)})
+
+    assert remote.stats().get("POST /v1/me/playlists", 0) == 0 and remote.stats()["PUT /v1/playlists/{playlist_id}"] == 1
+    assert remote.playlist(playlist_id)["description"].endswith(marker_of("alice", "run"))
+    rows = managed(warehouse)
+    assert set(rows) == {"run"} and rows["run"]["playlist_id"] == playlist_id
