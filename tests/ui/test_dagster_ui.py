@@ -184,3 +184,11 @@ def test_materialize_the_demo_users_liked_songs_from_the_ui(dagster_ui, page, de
     remaining, budget = int(metadata_value(page, "remaining_today")), int(metadata_value(page, "budget_per_day"))
     assert 0 < remaining < budget
     assert f"{remaining} of {budget} Spotify requests left today" in metadata_value(page, "status")
+
+    # The run list reads like the work: a stage run by `mixtape run` on the same instance shows as its job.
+    from pipelines.cli import main
+
+    assert main(["run", "--stage", "ingest", "--user", DEMO_USER]) == 0
+    page.goto(f"{dagster_ui}/runs")
+    page.get_by_role("link", name="ingest", exact=True).first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "07-run-list.png"), full_page=True)
