@@ -101,7 +101,8 @@ def preview(args: argparse.Namespace) -> int:
     why = result.summary.filter((result.summary["child_playlist"] == args.name) & (result.summary["status"] == "empty"))
     if why.height:
         print(f"{args.name} is empty: {why['reason'][0]}")
-    print(describe_change(warehouse, user, args.name, tracks["track_uri"].to_list()))
+    child_id = result.summary.filter(result.summary["child_playlist"] == args.name)["child_id"][0]
+    print(describe_change(warehouse, user, child_id, tracks["track_uri"].to_list()))
     return 0
 
 
@@ -120,24 +121,25 @@ def _print_tracklist(tracks, limit: int) -> None:
         print(f"... and {tracks.height - limit} more")
 
 
-def current_tracks(warehouse, user: str, child_playlist: str) -> list[str | None] | None:
+def current_tracks(warehouse, user: str, child_id: str) -> list[str | None] | None:
     """The managed Spotify playlist's items as the warehouse last read them; None when there is none yet."""
     managed = warehouse.query("select playlist_id from ops.managed_playlists where user_id = ? and "
-                              "child_playlist = ? order by part", [user, child_playlist])
+                              "child_id = ? order by part", [user, child_id])
     if managed.is_empty():
         return None
     items = warehouse.query(
         "select coalesce(uri, 'spotify:track:' || track_id) as uri from raw.playlist_items i "
         "join ops.managed_playlists m on m.user_id = i.user_id and m.playlist_id = i.playlist_id "
-        "where i.user_id = ? and m.child_playlist = ? order by m.part, i.position", [user, child_playlist])
+        "where i.user_id = ? and m.child_id = ? order by m.part, i.position", [user, child_id])
     return items["uri"].to_list()
 
 
-def describe_change(warehouse, user: str, child_playlist: str, target: list[str]) -> str:
-    """What a push would do, planned by the push planner over the last read of the managed playlist."""
+def describe_change(warehouse, user: str, child_id: str, target: list[str]) -> str:
+    """What a push would do, planned by the push planner over the last read of the managed playlist of the
+    child playlist `child_id` (its id in the rule file: a renamed rule keeps its playlist)."""
     from assets.playlists.plan import Item, plan_push
 
-    current = current_tracks(warehouse, user, child_playlist)
+    current = current_tracks(warehouse, user, child_id)
     if current is None:
         return f"no managed Spotify playlist yet: a push would create it with {len(target)} tracks"
     try:

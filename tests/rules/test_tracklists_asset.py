@@ -143,7 +143,8 @@ def test_preview_without_a_managed_playlist_says_it_would_be_created(demo_env, t
 def test_preview_diffs_against_the_managed_playlist(demo_env, tmp_path, capsys):
     warehouse = demo_env["warehouse"]
     party = warehouse.query("select playlist_id from raw.playlists where user_id = 'demo' and name = 'Party road'")
-    managed = pl.DataFrame({"child_playlist": ["Party subset"], "part": [1], "playlist_id": party["playlist_id"],
+    managed = pl.DataFrame({"child_playlist": ["Party subset"], "child_id": ["Party subset"], "part": [1],
+                            "playlist_id": party["playlist_id"],
                             "name": ["Party subset"], "created_at": [demo_env["now"]]})
     warehouse.replace_partition("ops.managed_playlists", "demo", managed)
     try:
