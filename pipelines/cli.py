@@ -24,7 +24,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from resources.settings import export_dotenv
+    from resources.environment import export_dotenv
 
     export_dotenv()  # as Dagster's own commands do: `.env` reaches the resources' EnvVars
     argv = sys.argv[1:] if argv is None else argv

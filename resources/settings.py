@@ -6,12 +6,12 @@ Dagster runs never read this: their resources are configured in `pipelines/resou
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from dotenv import dotenv_values
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from resources.environment import DATA_DIR, ENV_FILE, export_dotenv  # noqa: F401  (their home: kept free of pydantic)
 
 # Production defaults, shared by these settings and the resources' fields.
 SPOTIFY_API_BASE = "https://api.spotify.com"
@@ -20,9 +20,7 @@ SPOTIFY_REDIRECT_URI = "http://127.0.0.1:8888/callback"
 DEEZER_API_BASE = "https://api.deezer.com"
 LASTFM_API_BASE = "https://ws.audioscrobbler.com"
 MUSICBRAINZ_API_BASE = "https://musicbrainz.org"
-DATA_DIR = "data"
 RULES_FILE = "playlists.yaml"
-ENV_FILE = ".env"
 
 
 class Settings(BaseSettings):
@@ -60,11 +58,3 @@ class Settings(BaseSettings):
     def uses_sandbox_defaults(self) -> bool:
         """No Spotify app configured: the embedded sandbox stands in."""
         return self.spotify_client_id is None
-
-
-def export_dotenv(path: str | Path = ENV_FILE) -> None:
-    """Put the variables of `.env` into the environment, without overriding any already set (as
-    Dagster's own commands do), so the resources' `EnvVar`s see them in `mixtape` commands too."""
-    for name, value in dotenv_values(path).items():
-        if value is not None:
-            os.environ.setdefault(name, value)

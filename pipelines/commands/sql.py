@@ -39,11 +39,11 @@ def reader() -> Iterator:
     has one; else through the warehouse resource (which takes the first snapshot, or reads Parquet)."""
     import duckdb
 
-    from resources.settings import Settings
+    from resources.environment import warehouse_location
     from resources.snapshot import current_snapshot_in
 
-    settings = Settings.from_env()
-    snapshot = current_snapshot_in(settings.data_dir) if settings.mixtape_storage == "duckdb" else None
+    data_dir, storage = warehouse_location()
+    snapshot = current_snapshot_in(data_dir) if storage == "duckdb" else None
     if snapshot is None:
         from resources.snapshot import open_reader
 
