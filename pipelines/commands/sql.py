@@ -17,7 +17,7 @@ from pipelines.commands.sql_output import FORMATS, Result, render
 
 HELP = """Statements end with ';'. Commands:
   .tables                 tables and views
-  .format table|csv|json|markdown  how results print
+  .format FORMAT          how results print: table, csv, json or markdown
   .refresh                reopen on the newest snapshot (taken after each run)
   .help                   this text
   .quit                   leave (or Ctrl-D)"""
