@@ -11,7 +11,7 @@ what the feeder's fresh answers add. Each source fetches the keys that are missi
 requests it spent and reports coverage as metadata.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
