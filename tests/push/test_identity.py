@@ -3,9 +3,14 @@ renamed under the same id renames the same Spotify playlist; renamed without an 
 playlist, and the old playlist, like the playlist of a deleted rule, is left alone and reported as
 orphaned. Checked on the sandbox's own playlists and request counts."""
 
+import dagster as dg
+
 from assets.playlists import sync_events as events
-from assets.playlists.push import MANAGED, PushConfig, marker_of, orphaned_children, push_user, utcnow
+from assets.playlists.push import MANAGED, PushConfig, marker_of, orphaned_children, push_playlists, push_user, utcnow
+from assets.playlists.tracklists import child_playlist_tracks, track_features
+from resources.rule_file import RuleFile
 from tests.push.conftest import uri
+from tests.push.test_push_asset import ingest
 
 RUNNING = [uri(i) for i in range(120)]
 WALKING = [uri(i) for i in range(200, 230)]
@@ -96,3 +101,31 @@ def test_a_rule_given_an_id_keeps_its_playlist_and_is_marked_with_the_id(spotify
     assert remote.playlist(playlist_id)["description"].endswith(marker_of("alice", "run"))
     rows = managed(warehouse)
     assert set(rows) == {"run"} and rows["run"]["playlist_id"] == playlist_id
+
+
+def build_and_push(spotify, warehouse, instance, rules_file) -> None:
+    """The rules stage and the push stage of a run, as Dagster runs them, with `rules_file`."""
+    resources = {"spotify": spotify, "warehouse": warehouse, "rule_file": RuleFile(path=str(rules_file))}
+    assert dg.materialize([track_features, child_playlist_tracks, push_playlists], partition_key="alice",
+                          instance=instance, resources=resources).success
+
+
+def test_a_rule_renamed_in_the_rule_file_renames_its_playlist_through_the_assets(spotify, warehouse, remote,
+                                                                                  tmp_path):
+    rules = tmp_path / "playlists.yaml"
+    rules.write_text("defaults:\n  - name: Mixed\n    id: mixed\n")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("spotify_users", ["alice"])
+        ingest(spotify, warehouse, instance)
+        build_and_push(spotify, warehouse, instance, rules)
+        (playlist_id,) = warehouse.read(MANAGED, user_id="alice")["playlist_id"].to_list()
+        remote.reset()
+
+        rules.write_text("defaults:\n  - name: Mixed again\n    id: mixed\n")
+        build_and_push(spotify, warehouse, instance, rules)
+
+    assert remote.stats().get("POST /v1/me/playlists", 0) == 0
+    assert remote.playlist(playlist_id)["name"] == "Mixed again" and remote.uris(playlist_id) == [uri(1)]
+    summary = warehouse.read("marts.child_playlists", user_id="alice")
+    assert summary.select("child_playlist", "child_id").rows() == [("Mixed again", "mixed")]
+    assert warehouse.read(MANAGED, user_id="alice").select("child_id", "playlist_id").rows() == [("mixed", playlist_id)]
