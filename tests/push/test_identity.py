@@ -129,3 +129,20 @@ def test_a_rule_renamed_in_the_rule_file_renames_its_playlist_through_the_assets
     summary = warehouse.read("marts.child_playlists", user_id="alice")
     assert summary.select("child_playlist", "child_id").rows() == [("Mixed again", "mixed")]
     assert warehouse.read(MANAGED, user_id="alice").select("child_id", "playlist_id").rows() == [("mixed", playlist_id)]
+
+
+def test_a_rename_whose_answer_is_lost_is_sent_again_by_the_next_push(spotify, warehouse, remote, clock):
+    push(spotify, warehouse, clock, {"Running": ("run", RUNNING)})
+    playlist_id = managed(warehouse)["run"]["playlist_id"]
+    remote.fault(route="PUT /v1/playlists/{playlist_id}", status=502, apply=True)
+
+    (failed,) = push(spotify, warehouse, clock, {"Jogging": ("run", RUNNING)})
+
+    assert failed["status"] == events.FAILED and '"outcome": "uncertain"' in failed["applied"]
+    assert remote.playlist(playlist_id)["name"] == "Jogging"  # it landed, but mixtape cannot know
+    assert managed(warehouse)["run"]["name"] == "Running"
+    remote.reset()
+    (again,) = push(spotify, warehouse, clock, {"Jogging": ("run", RUNNING)})
+    assert again["status"] == events.COMPLETED and remote.stats()["PUT /v1/playlists/{playlist_id}"] == 1
+    assert remote.stats().get("POST /v1/me/playlists", 0) == 0
+    assert managed(warehouse)["run"]["name"] == "Jogging" and remote.playlist(playlist_id)["name"] == "Jogging"
