@@ -44,17 +44,17 @@ def included_ids(playlists: list[ChildPlaylist]) -> dict[str, list[str]]:
 
 def known_rows(wanted: dict[str, list[str]], objects: pl.DataFrame, stored: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """The rows of the wanted tracks already known, and the ids still to fetch. `objects`: the user's inline
-    track objects; `stored`: raw.included_tracks, every user's rows. A track Spotify answered for before,
-    with its fields or with a 404, is never asked for again."""
+    track objects; `stored`: raw.included_tracks, every user's rows. A track stored for any user, with its
+    fields or as unavailable (a 404), is never asked for again; one copied from another user is `fetched`."""
     schema = polars_schema(INCLUDED_TABLE, user_id=False)
     fields = [c for c in schema if c not in ("track_id", "status", "child_playlists", "fetched_at")]
     ids = pl.DataFrame({"track_id": list(wanted), "child_playlists": list(wanted.values())},
                        schema={"track_id": pl.String, "child_playlists": pl.List(pl.String)})
     inline = objects.join(ids.select("track_id"), on="track_id").select(
         "track_id", pl.lit(INLINE).alias("status"), *fields, pl.lit(None).alias("fetched_at"))
-    earlier = (stored.filter(pl.col("status") != INLINE).join(ids.select("track_id"), on="track_id")
-               .join(inline.select("track_id"), on="track_id", how="anti")
-               .sort("fetched_at").unique("track_id", keep="last", maintain_order=True))
+    earlier = (stored.join(ids.select("track_id"), on="track_id").join(inline.select("track_id"), on="track_id", how="anti")
+               .sort("fetched_at", nulls_last=False).unique("track_id", keep="last", maintain_order=True)
+               .with_columns(status=pl.when(pl.col("status") == UNAVAILABLE).then(pl.col("status")).otherwise(pl.lit(FETCHED))))
     known = pl.concat([part.select(inline.columns).cast({c: schema[c] for c in inline.columns})
                        for part in (inline, earlier)])
     rows = ids.join(known, on="track_id", how="inner", maintain_order="left").select(list(schema))

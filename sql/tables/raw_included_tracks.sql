@@ -1,4 +1,4 @@
--- Every track the user's child-playlist rules `include`, with its fields: copied from the user's inline track objects (inline), fetched once from GET /v1/tracks/{id} or copied from a row fetched before (fetched), or none (unavailable: Spotify answered 404). marts.track_features reads it.
+-- Every track the user's child-playlist rules `include`, with its fields: copied from the user's inline track objects (inline), fetched once from GET /v1/tracks/{id} or copied from any user's row (fetched), or none (unavailable: Spotify answered 404). marts.track_features reads it.
 create table if not exists raw.included_tracks (
     user_id varchar not null,
     track_id varchar not null,

@@ -87,3 +87,4 @@ def test_a_track_another_user_fetched_is_not_fetched_again(spotify, warehouse, r
     assert remote.stats().get(SINGLE_TRACK) == 2  # tr7 and the unknown one; not tr300
     titles = dict(warehouse.read(FEATURES_TABLE, "alice").select("track_id", "title").rows())
     assert titles["tr300"] == "Track 300 (cached)"
+
