@@ -457,9 +457,9 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
             current = [] if how == "created" else last_pushed_items(known) if untouched else None
 
             def intend(plan: Plan, part=part, playlist_id=playlist_id) -> None:
-                rows[part] = managed_row(user, child, child_id, part, playlist_id, rows[part], now(), snapshot_id=None,
-                                         intent=json.dumps({"op": "push", "steps": len(plan.steps),
-                                                            "target": tracklist_hash(target)}),
+                rows[part] = managed_row(user, child, child_id, part, playlist_id, rows[part], now(),
+                                         snapshot_id=None, intent=json.dumps({"op": "push", "steps": len(plan.steps),
+                                                                              "target": tracklist_hash(target)}),
                                          intent_at=now())
                 record(rows)
 
@@ -472,8 +472,8 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
         if playlist_id is not None and not policy.dry_run and not outcome.refused:
             # the snapshot of what was pushed: the last write's, or (nothing written) the one read first
             pushed_snapshot = outcome.snapshot_id if outcome.write_requests else snapshot
-            rows[part] = managed_row(user, child, child_id, part, playlist_id, rows.get(part), now(), rule_hash=rule_hash,
-                                     tracklist_hash=digest, tracklist=json.dumps(target),
+            rows[part] = managed_row(user, child, child_id, part, playlist_id, rows.get(part), now(),
+                                     rule_hash=rule_hash, tracklist_hash=digest, tracklist=json.dumps(target),
                                      snapshot_id=pushed_snapshot, pushed_at=now(), intent=None, intent_at=None)
     event = {**event, "unpushable": unpushable}
     event = finish(event, outcomes, policy, sum(map(len, parts.parts)), now())

@@ -47,7 +47,7 @@ def test_a_rule_renamed_under_its_id_renames_the_same_playlist(spotify, warehous
     assert "“Running 160-180”" in playlist["description"]
     assert remote.uris(playlist_id) == RUNNING
     row = managed(warehouse)["run"]
-    assert (row["playlist_id"], row["child_playlist"], row["name"]) == (playlist_id, "Running 160-180", "Running 160-180")
+    assert (row["playlist_id"], row["child_playlist"], row["name"]) == (playlist_id, *["Running 160-180"] * 2)
 
     remote.reset()
     (again,) = push(spotify, warehouse, clock, {"Running 160-180": ("run", RUNNING + WALKING)})
@@ -97,7 +97,8 @@ def test_a_rule_given_an_id_keeps_its_playlist_and_is_marked_with_the_id(spotify
 
     push(spotify, warehouse, clock, {"Running": ("run", RUNNING)})
 
-    assert remote.stats().get("POST /v1/me/playlists", 0) == 0 and remote.stats()["PUT /v1/playlists/{playlist_id}"] == 1
+    stats = remote.stats()
+    assert stats.get("POST /v1/me/playlists", 0) == 0 and stats["PUT /v1/playlists/{playlist_id}"] == 1
     assert remote.playlist(playlist_id)["description"].endswith(marker_of("alice", "run"))
     rows = managed(warehouse)
     assert set(rows) == {"run"} and rows["run"]["playlist_id"] == playlist_id

@@ -67,9 +67,10 @@ class RuleSet:
         own_ids = {p.child_id: p for p in own}
         defaults = [p for p in self.defaults if p.name not in own_names]
         clashes = [p for p in defaults if p.child_id in own_ids]
-        clashing = [p.error(("id",) if p.id else ("name",), f"duplicate child playlist id: {_place(own_ids[p.child_id])} "
-                            f"has it too; this default is skipped for user '{user_id}' (give one of them another id)",
-                            p.child_id) for p in clashes]
+        clashing = [p.error(("id",) if p.id else ("name",),
+                            f"duplicate child playlist id: {_place(own_ids[p.child_id])} has it too; this default "
+                            f"is skipped for user '{user_id}' (give one of them another id)", p.child_id)
+                    for p in clashes]
         playlists = [p for p in defaults if p not in clashes] + own
         over = [p.error(("name",), f"more than {self.max_playlists} child playlists for "
                         f"{'every user' if user_id is None else 'user ' + repr(user_id)}; this one is skipped "
