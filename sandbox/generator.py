@@ -455,16 +455,34 @@ def _generate(seed: int, users: int | list[str], liked: int, playlists: int, big
 # How many of the demo user's newest likes are moved into the last weeks before the day the demo
 # library is made, so README's "Fresh likes" (liked in the last 30 days) has tracks.
 DEMO_FRESH_LIKES = 12
+# The demo's size: what the demo user holds must be enriched at the services' real rate limits
+# (Last.fm's 4 requests per second the slowest) within the two-minute demo: ~200 catalog tracks.
+DEMO_LIKED, DEMO_PLAYLISTS, DEMO_BIG_PLAYLIST = 120, 5, 25
+# So few songs hold few at a running tempo by chance: this many of the demo user's liked songs (every
+# seventh one Deezer knows) get a tempo of 160-180 bpm, so README's running mix has tracks.
+DEMO_RUNNING_TEMPO = 12
 
 
 def demo_library(today: date | None = None) -> Library:
-    """The fixed library of `make demo`: users demo and friend, ~600 liked songs from the 1960s
-    to the 2020s, about ten playlists each, with every awkward item kind. The demo user's newest
-    likes fall in the three weeks before `today` (default: today, UTC), one every other day, so every
-    README example yields tracks; everything else is the same whatever the day."""
-    library = generate_library(seed=2026, users=["demo", "friend"], liked=600, playlists=7, big_playlist=120)
+    """The fixed library of `make demo`: users demo and friend, 120 liked songs each from the 1960s
+    to the 2020s, five playlists each (the demo user collaborates on "Party road"), with every
+    awkward item kind. The demo user's newest likes fall in the three weeks before `today` (default:
+    today, UTC), one every other day, and a dozen liked songs are at a running tempo, so every README
+    example yields tracks; everything else is the same whatever the day."""
+    library = generate_library(seed=2026, users=["demo", "friend"], liked=DEMO_LIKED, playlists=DEMO_PLAYLISTS,
+                               big_playlist=DEMO_BIG_PLAYLIST)
     today = today or datetime.now(UTC).date()
     newest = datetime(today.year, today.month, today.day, 9, 0) - timedelta(days=1)
     for k, saved in enumerate(library.liked["demo"][:DEMO_FRESH_LIKES]):
         saved.added_at = (newest - timedelta(days=2 * k, minutes=7 * k)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    set_running_tempo(library, "demo")
     return library
+
+
+def set_running_tempo(library: Library, user: str) -> None:
+    """Give DEMO_RUNNING_TEMPO of `user`'s liked songs known to Deezer a tempo of 160-180 bpm."""
+    isrcs = {t.id: t.isrc.upper() for t in library.tracks if t.isrc}
+    deezer = {entry.isrc.upper(): entry for entry in library.enrichment.deezer}
+    known = [deezer[isrcs[s.track_id]] for s in library.liked[user] if isrcs.get(s.track_id) in deezer]
+    for k, entry in enumerate(known[::7][:DEMO_RUNNING_TEMPO]):
+        entry.bpm = 160.0 + (k * 7) % 21

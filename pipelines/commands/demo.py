@@ -5,13 +5,18 @@ whose state is kept in `<data>/sandbox/`, started or found running, so a second 
 changed). The demo user logs in through the real OAuth code flow, and every stage runs as its named
 job through Dagster on the persistent instance: ingest → enrich → rules → push → ingest → marts (SQL
 marts and the library report); then the snapshot `mixtape sql` reads is refreshed. The summary lists
-every child playlist with its track count, empty ones with the reason.
+every child playlist with its track count, empty ones with the reason, and the time each stage took.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 from pipelines.commands.demo_sandbox import DEMO_USER
 
@@ -51,7 +56,25 @@ def child_line(name: str, status: str, tracks: int, reason: str | None, push: tu
     return line
 
 
-def summary(warehouse, results, sandbox_requests: int, user: str) -> str:
+class StageTimes:
+    """The wall time of each stage of the demo, in the order they ran (a stage run twice adds up)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def timed(self, stage: str, work: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        try:
+            return work()
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+
+    def line(self) -> str:
+        stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.seconds.items())
+        return f"  time per stage: {stages}; total {sum(self.seconds.values()):.1f} s"
+
+
+def summary(warehouse, results, sandbox_requests: int, user: str, times: StageTimes) -> str:
     run_ids = [r.run_id for r in results]
     spent = warehouse.query(
         "select service, sum(requests)::bigint as n from api_requests where run_id in (select unnest(?)) group by 1 order by 1",
@@ -82,6 +105,7 @@ def summary(warehouse, results, sandbox_requests: int, user: str) -> str:
         *[child_line(name, status, tracks, reason, pushes.get(name)) for name, status, tracks, reason in children],
         f"  Spotify requests this run: {spotify} (theoretical minimum for the reads: {minimum}); sandbox saw {sandbox_requests}",
         f"  all outside requests: {by_service}",
+        times.line(),
         f"  warehouse: {location}",
         "  query it:  .venv/bin/mixtape sql -c \"select * from child_playlist_tracks limit 10\"",
         "  open the UI:  make ui   (Dagster at http://127.0.0.1:3000)",
@@ -110,19 +134,22 @@ def run(args: argparse.Namespace) -> int:
               "Unset SPOTIFY_CLIENT_ID to run it, or use `mixtape run` for your own library.", file=sys.stderr)
         return 2
     ensure_dagster_home()
+    times, user = StageTimes(), DEMO_USER
     url = enter_demo_world() if current_world() == "demo" else os.environ["SPOTIFY_API_BASE"]
-    user = DEMO_USER
-    login_demo_user(user)
-    defs = load_definitions()
+    times.timed("login", lambda: login_demo_user(user))
+    defs = times.timed("load", load_definitions)
     before = sandbox_stats(url)["by_service"].get("spotify", 0)
+    results = []
     with dg.DagsterInstance.get() as instance:
-        outcomes, results = run_steps(defs, instance, plan(ALL_STAGES), [user])
-    if not outcomes.all_ok:
-        print(outcomes.table())
-        return 1
-    refresh_sql_snapshot(defs)
+        for stage in ALL_STAGES:  # one stage at a time, timed; the first failure ends the demo
+            outcomes, ran = times.timed(stage, lambda: run_steps(defs, instance, plan([stage]), [user]))
+            results += ran
+            if not outcomes.all_ok:
+                print(outcomes.table())
+                return 1
+    times.timed("snapshot", lambda: refresh_sql_snapshot(defs))
     spent = sandbox_stats(url)["by_service"].get("spotify", 0) - before
-    print(summary(initialized("warehouse"), results, spent, user))
+    print(summary(initialized("warehouse"), results, spent, user, times))
     return 0
 
 

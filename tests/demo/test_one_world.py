@@ -6,9 +6,7 @@ ends with one playlist per child playlist. A small library keeps it within a cou
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,37 +15,23 @@ import pytest
 import requests
 
 from pipelines.cli import main
-from pipelines.commands.demo_sandbox import running_sandbox, server_file
+from pipelines.commands.demo_sandbox import running_sandbox
 from sandbox.generator import generate_library
+from tests.demo.conftest import PROJECT, WORLD_VARIABLES
 
-PROJECT = Path(__file__).resolve().parents[2]
-WORLD_VARIABLES = ["SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_API_BASE", "SPOTIFY_ACCOUNTS_BASE",
-                   "DEEZER_API_BASE", "LASTFM_API_BASE", "MUSICBRAINZ_API_BASE", "MIXTAPE_STORAGE"]
 CHILD_PLAYLISTS = {"Running 160-180", "Fresh likes", "Nineties", "Weekly shuffle", "Liked, not in Party road"}
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def demo_world(tmp_path, monkeypatch):
-    """A clean demo world in tmp_path: no Spotify variables, its own data dir, Dagster home and library."""
+def demo_world(clean_demo_world, tmp_path, monkeypatch):
+    """A clean demo world on a small library of its own."""
     library = generate_library(seed=15, users=["demo"], liked=40, playlists=3, big_playlist=10)
     library.playlists[1].name = "Party road"
     (tmp_path / "library.json").write_text(library.model_dump_json())
-    for name in WORLD_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MIXTAPE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    monkeypatch.setenv("MIXTAPE_RULES", str(PROJECT / "playlists.yaml"))
     monkeypatch.setenv("MIXTAPE_DEMO_LIBRARY", str(tmp_path / "library.json"))
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path / "data"
-    for name in WORLD_VARIABLES:  # set by the world switch in this process
-        os.environ.pop(name, None)
-    try:
-        os.kill(json.loads(server_file(tmp_path / "data").read_text())["pid"], signal.SIGTERM)
-    except (OSError, ValueError, KeyError):
-        pass
+    return clean_demo_world
 
 
 def dagster_materialize(*args: str) -> subprocess.CompletedProcess:

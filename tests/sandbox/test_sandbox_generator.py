@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from sandbox.generator import demo_library, generate_library
+from sandbox.generator import DEMO_LIKED, DEMO_PLAYLISTS, demo_library, generate_library
 from sandbox.library import Library
 
 from tests.sandbox.helpers import control
@@ -117,7 +117,7 @@ def test_the_demo_library():
     demo = demo_library()
     assert demo == demo_library()
     assert [u.id for u in demo.users][:2] == ["demo", "friend"]
-    assert len(demo.liked["demo"]) == 600
+    assert len(demo.liked["demo"]) == DEMO_LIKED
     albums = {a.id: a for a in demo.albums}
     tracks = {t.id: t for t in demo.tracks}
     liked = [tracks[s.track_id] for s in demo.liked["demo"]]
@@ -127,6 +127,6 @@ def test_the_demo_library():
     bpm = {d.isrc: d.bpm for d in demo.enrichment.deezer}
     assert sum(1 for t in liked if 160 <= bpm.get(t.isrc, 0) <= 180) >= 10
     mine = [p for p in demo.playlists if "demo" in (p.owner, *p.collaborators, *p.followers)]
-    assert 8 <= len(mine) <= 12
+    assert DEMO_PLAYLISTS < len(mine) <= 12  # their own, and others' they collaborate on or follow
     assert sum(p.owner == "demo" for p in mine) >= 3
     assert any(p.collaborative for p in mine) and any("demo" in p.followers for p in mine)
