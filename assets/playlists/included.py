@@ -21,7 +21,7 @@ from assets.tables import TABLE_NAME
 from resources.budget import OutOfBudget, pausable, utc_naive
 from resources.rule_file import RuleFile
 from resources.spotify import SpotifyResource
-from resources.spotify_errors import SpotifyBadRequest, SpotifyNotFound
+from resources.spotify_errors import SpotifyBadRequest, SpotifyError, SpotifyNotFound
 from resources.warehouse import Warehouse, polars_schema
 
 INCLUDED_TABLE = "raw.included_tracks"
@@ -112,6 +112,11 @@ def included_tracks(context: dg.AssetExecutionContext, warehouse: Warehouse, spo
             break
         except (SpotifyNotFound, SpotifyBadRequest):  # 404, or 400 for an id that cannot be one
             track = None
+        except SpotifyError as error:  # Spotify unavailable after its retries: the tracklists go on without
+            stopped = str(error)       # these fields, fetched on a later run
+            context.log.warning(f"included tracks: fetching stopped, {len(missing) - len(fetched)} left for a "
+                                f"later run: {error}")
+            break
         fetched.append(fetched_row(track_id, track, wanted[track_id], utc_naive(spotify.time_source.time())))
     if fetched:
         rows = pl.concat([rows, pl.DataFrame(fetched, schema=polars_schema(INCLUDED_TABLE, user_id=False))])

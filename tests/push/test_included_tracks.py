@@ -88,3 +88,21 @@ def test_a_track_another_user_fetched_is_not_fetched_again(spotify, warehouse, r
     titles = dict(warehouse.read(FEATURES_TABLE, "alice").select("track_id", "title").rows())
     assert titles["tr300"] == "Track 300 (cached)"
 
+
+
+def test_spotify_failing_leaves_the_fields_for_a_later_run_and_the_playlist_is_built(spotify, warehouse, remote, env):
+    rules = env / "playlists.yaml"
+    rules.write_text(RULES.replace(', "spotify:track:NoSuchTrack000000000000"', ""))
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("spotify_users", ["alice"])
+        assert dg.materialize(SPOTIFY_ASSETS, partition_key="alice", instance=instance,
+                              resources={"spotify": spotify, "warehouse": warehouse}).success
+        remote.fault(route=SINGLE_TRACK, status=503, times=spotify.max_get_attempts)  # every retry of the first
+        run_rules_and_push(spotify, warehouse, instance, rules)
+        assert warehouse.read(INCLUDED_TABLE, "alice").select("track_id", "status").rows() == [("tr1", "inline")]
+        picks = warehouse.read(TRACKLISTS_TABLE, "alice")
+        assert set(picks["track_uri"]) >= {"spotify:track:tr1", "spotify:track:tr300", "spotify:track:tr7"}
+
+        run_rules_and_push(spotify, warehouse, instance, rules)
+        assert sorted(warehouse.read(INCLUDED_TABLE, "alice").select("track_id", "status").rows()) == [
+            ("tr1", "inline"), ("tr300", "fetched"), ("tr7", "fetched")]
