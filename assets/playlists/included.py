@@ -74,6 +74,21 @@ def fetched_row(track_id: str, track: dict | None, child_playlists: list[str], a
             "child_playlists": child_playlists, "fetched_at": at}
 
 
+def fetch_tracks(spotify: SpotifyResource, user: str, wanted: dict[str, list[str]]) -> tuple[list[dict], str | None]:
+    """A row for each wanted track from GET /v1/tracks/{id}, in order, until the budget or Spotify stops it
+    (then also why): what was fetched is kept, the rest waits for a later run."""
+    fetched = []
+    for track_id, child_playlists in wanted.items():
+        try:
+            track = pausable(lambda t=track_id: spotify.track(user, t))
+        except (SpotifyNotFound, SpotifyBadRequest):  # 404, or 400 for an id that cannot be one
+            track = None
+        except (OutOfBudget, SpotifyError) as stop:  # the budget, or Spotify failing after its retries
+            return fetched, str(stop)
+        fetched.append(fetched_row(track_id, track, child_playlists, utc_naive(spotify.time_source.time())))
+    return fetched, None
+
+
 def unavailable_warning(user: str, row: dict) -> str:
     names = ", ".join(repr(n) for n in row["child_playlists"])
     return (f"user {user!r}: child playlist {names} includes {TRACK_PREFIX}{row['track_id']}, which Spotify says "
@@ -103,21 +118,10 @@ def included_tracks(context: dg.AssetExecutionContext, warehouse: Warehouse, spo
     tables = read_tables(warehouse, user, [LIKED_OBJECTS, PLAYLIST_OBJECTS, INCLUDED_TABLE])
     objects = track_objects(tables[LIKED_OBJECTS], tables[PLAYLIST_OBJECTS])
     rows, missing = known_rows(wanted, objects, warehouse.read(INCLUDED_TABLE))
-    fetched, stopped = [], None
-    for track_id in missing:
-        try:
-            track = pausable(lambda t=track_id: spotify.track(user, t))
-        except OutOfBudget as stop:  # what was fetched is kept; the rest waits for the next run
-            stopped = stop.why
-            break
-        except (SpotifyNotFound, SpotifyBadRequest):  # 404, or 400 for an id that cannot be one
-            track = None
-        except SpotifyError as error:  # Spotify unavailable after its retries: the tracklists go on without
-            stopped = str(error)       # these fields, fetched on a later run
-            context.log.warning(f"included tracks: fetching stopped, {len(missing) - len(fetched)} left for a "
-                                f"later run: {error}")
-            break
-        fetched.append(fetched_row(track_id, track, wanted[track_id], utc_naive(spotify.time_source.time())))
+    fetched, stopped = fetch_tracks(spotify, user, {t: wanted[t] for t in missing})
+    if stopped:
+        context.log.warning(f"included tracks: fetching stopped, {len(missing) - len(fetched)} left for a later "
+                            f"run: {stopped}")
     if fetched:
         rows = pl.concat([rows, pl.DataFrame(fetched, schema=polars_schema(INCLUDED_TABLE, user_id=False))])
     for row in rows.filter(pl.col("status") == UNAVAILABLE).to_dicts():
