@@ -111,3 +111,23 @@ def test_the_rule_hash_follows_the_rule_as_written():
     edited = hashes("defaults:\n  - {name: A, filter: {field: bpm, op: gt, value: 101}}\n  - {name: B}\n")
     assert before == reordered
     assert edited["A"] != before["A"] and edited["B"] == before["B"]
+
+
+def test_an_included_track_the_user_lacks_sorts_by_its_own_fields_and_one_spotify_lacks_is_left_out():
+    lacked = {"liked": False, "in_playlist": [], "playlist_names": [], "in_library": False}
+    fetched = [_row(7, title="Zebra", **lacked), _row(8, title="Aardvark", **lacked)]
+    playlists, errors = parse_rules("""\
+users:
+  u:
+    - {name: Titles, sort: [{field: title}], include: [id7, id8, id9, gone]}
+    - {name: Library, source: library}
+""", "r.yaml").for_user("u")
+    assert errors == []
+    result = evaluate(warehouse_frame([_row(1), *fetched]), playlists, user_id="u", now=NOW,
+                      playlist_names=PLAYLIST_NAMES, unavailable={"spotify:track:gone"})
+    titles = result.tracks.filter(pl.col("child_playlist") == "Titles").sort("position")
+    # included first, by their own titles; id9, not fetched yet, has only its uri and sorts as missing values
+    assert titles["track_uri"].to_list() == ["spotify:track:id8", "spotify:track:id7", "spotify:track:id9",
+                                             "spotify:track:id1"]
+    library = result.tracks.filter(pl.col("child_playlist") == "Library")
+    assert library["track_uri"].to_list() == ["spotify:track:id1"]
