@@ -1,4 +1,4 @@
-"""Child playlists: track features, rule evaluation into tracklists, and the push to Spotify."""
+"""Child playlists: the tracks rules include, track features, rule evaluation into tracklists, and the push to Spotify."""
 
 import dagster as dg
 
