@@ -111,10 +111,12 @@ def run_config(as_of: datetime) -> dict:
     return {"ops": {asset.op.name: {"config": {"as_of": as_of.isoformat()}} for asset in ENRICH_ASSETS}}
 
 
-def materialize(running, warehouse: Warehouse, resources: dict | None = None, as_of: datetime | None = None) -> dg.ExecuteInProcessResult:
-    """One enrichment run against the sandbox, judged at the sandbox's time unless `as_of` says."""
+def materialize(running, warehouse: Warehouse, resources: dict | None = None, as_of: datetime | None = None,
+                selection: list[dg.AssetKey] | None = None) -> dg.ExecuteInProcessResult:
+    """One enrichment run against the sandbox (of the `selection` only, when given), judged at the
+    sandbox's time unless `as_of` says."""
     return dg.materialize(ENRICH_ASSETS, resources=resources or enrich_resources(running, warehouse),
-                          run_config=run_config(as_of or sandbox_now(running)))
+                          run_config=run_config(as_of or sandbox_now(running)), selection=selection)
 
 
 def metadata(result: dg.ExecuteInProcessResult, table: str) -> dict:

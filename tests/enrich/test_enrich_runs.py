@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import dagster as dg
 import pytest
 
 from assets.ops.api_requests import api_requests
@@ -187,6 +188,19 @@ def test_a_failing_service_leaves_keys_pending_and_they_are_retried_next_run(san
     assert stats["by_service"]["lastfm"] == DISTINCT_TRACKS + DISTINCT_ARTISTS
     assert stats["by_service"]["deezer"] == 0 and stats["by_service"]["musicbrainz"] == 0
     assert warehouse.query("select count(*) from lastfm_tracks where status = 'hit'").item() == 4
+
+
+def test_one_source_alone_asks_only_its_service_and_reads_its_feeder_from_the_cache(sandbox, warehouse):
+    materialize(sandbox, warehouse, selection=[dg.AssetKey(["enrichment", "musicbrainz_recordings"])])
+    assert sandbox.sandbox.stats()["by_service"]["musicbrainz"] > 0
+    sandbox.sandbox.reset_stats()
+
+    result = materialize(sandbox, warehouse, selection=[dg.AssetKey(["enrichment", "deezer_tracks"])])
+
+    assert result.success
+    assert {s: n for s, n in sandbox.sandbox.stats()["by_service"].items() if n} == {"deezer": DISTINCT_ISRCS}
+    assert warehouse.query("select status from deezer_tracks where isrc = 'GBXXX2400001'").item() == "hit"
+    assert [e.asset_key.path[-1] for e in result.get_asset_materialization_events()] == ["deezer_tracks"]
 
 
 @pytest.mark.parametrize("table", list(TABLES))
