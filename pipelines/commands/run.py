@@ -82,20 +82,23 @@ def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = 
     from assets.partitions import USER_TAG
     from pipelines.lifecycle import process_tags, wait_for_pool
     from pipelines.resources import resources_from_env
+    from pipelines.terminal_progress import job_console
 
     wait_for_pool(instance)  # here SIGTERM/SIGINT act; Dagster's own wait for the pool slot ignores them
 
-    # the environment as it is now, not when the definitions loaded
-    job_defs = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=[JOB[job.name]],
-                              resources=resources_from_env(), executor=dg.in_process_executor)
-    return job_defs.resolve_job_def(job.name).execute_in_process(
-        partition_key=partition_key,
-        instance=instance,
-        run_config=run_config(list(job.keys), dry_run, force),
-        # one sync per user (dagster.yaml); the process, so the next run can tell this one died (pipelines/lifecycle.py)
-        tags={**process_tags(), **({USER_TAG: partition_key} if partition_key else {})},
-        raise_on_error=False,
-    )
+    with job_console() as console:  # live progress bars when attached to a terminal
+        # the environment as it is now, not when the definitions loaded
+        job_defs = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=[JOB[job.name]],
+                                  resources=resources_from_env(), executor=dg.in_process_executor,
+                                  loggers={"console": console})
+        return job_defs.resolve_job_def(job.name).execute_in_process(
+            partition_key=partition_key,
+            instance=instance,
+            run_config=run_config(list(job.keys), dry_run, force),
+            # one sync per user (dagster.yaml); the process, so the next run can tell this one died (pipelines/lifecycle.py)
+            tags={**process_tags(), **({USER_TAG: partition_key} if partition_key else {})},
+            raise_on_error=False,
+        )
 
 
 def failed_cause(result) -> str:
