@@ -7,6 +7,7 @@ import dagster as dg
 
 from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
+from assets.progress import Progress
 from assets.spend import record_spend
 from assets.spotify.budget import allowance
 from assets.spotify.parse import item_of, saved_entry, track_object_row
@@ -34,10 +35,13 @@ class LikedSongsConfig(dg.Config):
     full_sync_ttl_days: float = DEFAULT_FULL_SYNC_TTL.days
 
 
-def _fetcher(spotify: SpotifyResource, user: str, objects: list[dict]):
+def _fetcher(spotify: SpotifyResource, user: str, objects: list[dict], progress: Progress):
     def fetch(offset: int) -> Page:
         page = pausable(lambda: spotify.saved_tracks_page(user, offset))
         objects.extend(track_object_row(item_of(entry)) for entry in page["items"])
+        # the whole as if the read went on to the end: exact for a read from the top, and from where a
+        # resumed read continues; an incremental read usually stops long before
+        progress.advance(total=progress.done + 1 + pages(page["total"] - offset - len(page["items"])))
         return Page(offset, [saved_entry(entry) for entry in page["items"]], page["total"])
     return fetch
 
@@ -82,7 +86,8 @@ def liked_songs(context: dg.AssetExecutionContext, config: LikedSongsConfig, war
               spotify.budget_per_day, had_prefix=True)
         held_rows["written"] = True
 
-    result = sync_liked(prefix, old_total, _fetcher(spotify, user, objects),
+    progress = Progress(f"liked songs of {user}", 0, "pages", context.log.info)
+    result = sync_liked(prefix, old_total, _fetcher(spotify, user, objects, progress),
                         allowance=allowance(context, spotify, warehouse, user), full=full, checkpoint=checkpoint)
     seen = save_track_objects(warehouse, LIKED_OBJECTS, user, objects, now, tables[LIKED_OBJECTS])
     counts = _save(warehouse, user, result, history, cursor, now, spotify.budget_per_day,
