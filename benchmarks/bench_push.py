@@ -22,7 +22,8 @@ import time
 
 from assets.playlists import sync_events as events
 from assets.playlists.plan import Item, PlanOptions, plan_push, replace_steps
-from assets.playlists.push import PushPolicy, push_child, push_part, read_items, send, tracklist_hash, utcnow
+from assets.playlists.push import (PushPolicy, marker_of, push_child, push_part, read_items, send, tracklist_hash,
+                                   utcnow)
 from pipelines.commands.login import login
 from sandbox import start_sandbox
 from sandbox.library import Album, Artist, Library, Playlist, Track, User
@@ -81,7 +82,8 @@ def measure(running, action) -> tuple[int, int, float]:
 def managed_row(spotify: SpotifyResource, before: list[str]) -> dict[int, dict]:
     """The managed row a previous push of `before` left."""
     snapshot = spotify.playlist(USER, "bench", fields="snapshot_id")["snapshot_id"]
-    return {1: {"user_id": USER, "child_playlist": "Bench", "part": 1, "playlist_id": "bench", "name": "Bench",
+    return {1: {"user_id": USER, "child_playlist": "Bench", "child_id": "Bench", "part": 1, "playlist_id": "bench",
+                "name": "Bench", "marker": marker_of(USER, "Bench"),
                 "created_at": None, "rule_hash": "r", "tracklist_hash": tracklist_hash(before),
                 "tracklist": json.dumps(before), "snapshot_id": snapshot, "pushed_at": None}}
 
