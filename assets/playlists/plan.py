@@ -68,7 +68,7 @@ class Plan:
     replace_requests: int  # what wipe-and-replace would have cost
     kept: tuple[int, ...]  # positions in the current playlist whose entries keep their added_at
     added: int  # target entries the playlist did not hold (as a multiset), whatever the strategy
-    removed: int  # current entries the target does not hold: what the guardrail weighs
+    removed: int  # current entries the target does not hold
     moves: int = 0
     final_length: int = 0
 
@@ -362,20 +362,24 @@ def apply_plan(items: Sequence[Item], plan: Plan | Sequence[Step], added_at: obj
 DEFAULT_MAX_REMOVE_SHARE = 0.5
 
 
-def guardrail(plan: Plan, current_length: int, max_remove_share: float = DEFAULT_MAX_REMOVE_SHARE,
+def guardrail(held: Sequence[str | None], target: Sequence[str], max_remove_share: float = DEFAULT_MAX_REMOVE_SHARE,
               rule_changed: bool = False, force: bool = False) -> str | None:
-    """Why a plan must not run, or None. Removing most of a playlist while its rule is unchanged
-    means its inputs shrank (usually an upstream failure), so it needs the rule to have changed or a
-    forced run; so does emptying it because the rule now matches nothing."""
-    if current_length == 0 or rule_changed or force:
+    """Why a push must not run, or None. `held` is what the playlist holds now and `target` what it
+    should hold, each end to end across all the parts of a split child playlist: removing most of it
+    while its rule is unchanged means its inputs shrank (usually an upstream failure), so it needs the
+    rule to have changed or a forced run; so does emptying it because the rule now matches nothing.
+    Removed counts the tracks the whole no longer holds, so a track that only moves to another part
+    is not one, and a part left surplus weighs with the rest."""
+    if not held or rule_changed or force:
         return None
-    if plan.final_length == 0 and plan.removed:
-        return (f"refused: the rule now matches nothing and the plan would empty the playlist (removes {plan.removed} of {current_length} "
-                "tracks) while the rule is unchanged; change the rule or force it (--force NAME)")
-    share = plan.removed / current_length
+    removed = len(held) - sum((Counter(held) & Counter(target)).values())
+    if not target and removed:
+        return (f"refused: the rule now matches nothing and the push would empty the playlist (removes {removed} of "
+                f"{len(held)} tracks) while the rule is unchanged; change the rule or force it (--force NAME)")
+    share = removed / len(held)
     if share > max_remove_share:
         return (
-            f"refused: plan removes {plan.removed} of {current_length} tracks ({share:.0%} > {max_remove_share:.0%}) "
+            f"refused: the push removes {removed} of {len(held)} tracks ({share:.0%} > {max_remove_share:.0%}) "
             "while the rule is unchanged and its inputs shrank; run with force (--force NAME) to allow it"
         )
     return None

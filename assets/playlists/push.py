@@ -84,7 +84,6 @@ class PartOutcome:
     plan: Plan | None = None  # the first plan: what the push set out to do
     write_requests: int = 0
     attempts: int = 0
-    refused: str | None = None
     skipped: bool = False  # nothing changed on either side since mixtape's last push
     snapshot_id: str | None = None
     plans: list[Plan] = field(default_factory=list)
@@ -166,11 +165,8 @@ def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: P
               sleep: Callable[[float], None] = time.sleep, known_items: list[Item] | None = None,
               journal: Journal | None = None) -> PartOutcome:
     """Read (unless `known_items` are the playlist as it stands), plan, write; after any uncertain
-    write, read and plan again (bounded).
-
-    The guardrail judges the first plan only: later plans continue a change already allowed, and
-    since removals precede additions in every plan, a re-plan never drops an entry the first kept.
-    """
+    write, read and plan again (bounded). The guardrail is the caller's (`push_child` judges the child
+    playlist as a whole before any part is written)."""
     journal = journal or Journal()
     outcome = PartOutcome(playlist_id)
     last_error: SpotifyError | None = None
@@ -180,8 +176,7 @@ def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: P
         outcome.plans.append(plan)
         if outcome.plan is None:
             outcome.plan = plan
-            outcome.refused = guardrail(plan, len(current), policy.max_remove_share, policy.rule_changed, policy.force)
-            if outcome.refused or policy.dry_run:
+            if policy.dry_run:
                 return outcome
         if plan.requests == 0:
             return outcome
@@ -389,6 +384,19 @@ class ChildResult:
     outcomes: list[PartOutcome]
 
 
+@dataclass(frozen=True)
+class FoundPart:
+    """One part of a child playlist as found on Spotify, before anything is written to it."""
+
+    part: int
+    target: list[str]
+    playlist_id: str | None  # None: a dry run of a part not created yet
+    snapshot: str | None
+    current: list[Item]  # what it holds now: read, or known without a request
+    renamed: bool = False
+    unchanged: bool = False  # untouched since mixtape's last push, which pushed this very target
+
+
 def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[int, dict],
                policy: PushPolicy, rule_hash: str | None, limit_mode: str, event: dict,
                record: Callable[[dict[int, dict]], None] = lambda rows: None,
@@ -397,13 +405,18 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
                sleep: Callable[[float], None] = time.sleep, listing: Listing = NO_LISTING,
                journal: Journal | None = None, may_create: Callable[[], None] = lambda: None,
                child_id: str | None = None) -> ChildResult:
-    """Push one child playlist, all its parts; parts no longer needed are emptied (allowed whenever the
-    parts still needed were: the surplus is the rule's own doing). Tracks that cannot be pushed (local
-    files, anything not a Spotify uri) are left out and counted. `record` stores managed rows as soon as
-    anything changes (a playlist created or adopted, a write about to be sent), so a push that dies
-    later never leaves a playlist mixtape has forgotten or a state it would trust wrongly. A playlist found
-    under its recorded id whose name or marker no longer matches the rule (`child_id`, default the name) is
-    renamed first."""
+    """Push one child playlist, all its parts; parts no longer needed are emptied. Every part is found
+    and its contents known first, so the guardrail judges the child playlist as a whole (what all its
+    parts hold against its whole tracklist) before any part is written: splitting never lets a shrink of
+    its inputs through part by part. It judges once, before the first write: a re-plan after an uncertain
+    write continues a change already allowed, and since removals precede additions in every plan, it
+    never drops an entry the first plan kept.
+
+    Tracks that cannot be pushed (local files, anything not a Spotify uri) are left out and counted.
+    `record` stores managed rows as soon as anything changes (a playlist created or adopted, a write
+    about to be sent), so a push that dies later never leaves a playlist mixtape has forgotten or a
+    state it would trust wrongly. A playlist found under its recorded id whose name or marker no longer
+    matches the rule (`child_id`, default the name) is renamed first."""
     journal = journal or Journal()
     child_id = child_id or child
     spendable = [uri for uri in tracks if pushable(uri)]
@@ -413,13 +426,13 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
     parts = split_parts(spendable, limit_mode, limit)
     if parts.warning:
         log(f"{child}: {parts.warning}")
-    needed = len(parts.parts)
-    targets = parts.parts + [[] for _ in range(needed, max(managed, default=0))]
-    rows, outcomes = dict(managed), []
+    targets = parts.parts + [[] for _ in range(len(parts.parts), max(managed, default=0))]
+    rows = dict(managed)
+    found = []
     for part, target in enumerate(targets, start=1):
         known = rows.get(part)
 
-        def creating(marker: str, part=part, known=known) -> None:
+        def creating(marker: str, part=part) -> None:
             rows[part] = {**managed_row(user, child, child_id, part, "", None, now()), "marker": marker,
                           "intent": json.dumps({"op": "create", "marker": marker}), "intent_at": now()}
             record(rows)
@@ -435,56 +448,69 @@ def push_child(spotify, user: str, child: str, tracks: list[str], managed: dict[
             rows[part] = known = managed_row(user, child, child_id, part, playlist_id, known, now(),
                                              name=step.name, marker=step.marker)
             record(rows)
-        digest = tracklist_hash(target)
+        if how in ("adopted", "created") and not policy.dry_run:
+            base = rows.get(part) if how == "adopted" and rows.get(part, {}).get("playlist_id") else None
+            rows[part] = {**managed_row(user, child, child_id, part, playlist_id, base, now()), "intent": None,
+                          "intent_at": None}
+            record(rows)
         untouched = how == "known" and untouched_since_last_push(known, playlist_id, snapshot)
-        if untouched and digest == known.get("tracklist_hash"):
-            unchanged = plan_push([Item(uri) for uri in target], target, policy.plan_options)
-            outcomes.append(PartOutcome(playlist_id, plan=unchanged, skipped=True, snapshot_id=snapshot,
-                                        renamed=renamed))
-            continue
-        surplus = part > needed and not any(o.refused for o in outcomes)
-        part_policy = replace(policy, rule_changed=True) if surplus else policy
-        if playlist_id is None:  # dry run of a playlist not created yet
-            outcomes.append(PartOutcome(None, plan=plan_push([], target, policy.plan_options)))
-        else:
-            if how in ("adopted", "created") and not policy.dry_run:
-                base = rows.get(part) if how == "adopted" and rows.get(part, {}).get("playlist_id") else None
-                rows[part] = {**managed_row(user, child, child_id, part, playlist_id, base, now()), "intent": None,
-                              "intent_at": None}
-                record(rows)
-            # a playlist just created is empty, one untouched since the last push holds what was pushed:
-            # neither needs reading
-            current = [] if how == "created" else last_pushed_items(known) if untouched else None
-
-            def intend(plan: Plan, part=part, playlist_id=playlist_id) -> None:
-                rows[part] = managed_row(user, child, child_id, part, playlist_id, rows[part], now(),
-                                         snapshot_id=None, intent=json.dumps({"op": "push", "steps": len(plan.steps),
-                                                                              "target": tracklist_hash(target)}),
-                                         intent_at=now())
-                record(rows)
-
-            journal._intend = intend if not policy.dry_run else (lambda plan: None)
-            outcomes.append(replace(push_part(spotify, user, playlist_id, target, part_policy, log, clock, sleep,
-                                              known_items=current, journal=journal), renamed=renamed))
-        outcome = outcomes[-1]
-        log(f"{child} part {part}: {json.dumps(outcome.plan.summary())}"
-            + (f"; refused: {outcome.refused}" if outcome.refused else ""))
-        if playlist_id is not None and not policy.dry_run and not outcome.refused:
-            # the snapshot of what was pushed: the last write's, or (nothing written) the one read first
-            pushed_snapshot = outcome.snapshot_id if outcome.write_requests else snapshot
-            rows[part] = managed_row(user, child, child_id, part, playlist_id, rows.get(part), now(),
-                                     rule_hash=rule_hash, tracklist_hash=digest, tracklist=json.dumps(target),
-                                     snapshot_id=pushed_snapshot, pushed_at=now(), intent=None, intent_at=None)
+        # a playlist just created (or not yet, in a dry run) is empty, one untouched since the last push
+        # holds what was pushed: neither needs reading
+        current = ([] if how in ("created", "none") else last_pushed_items(known) if untouched
+                   else read_items(spotify, user, playlist_id))
+        found.append(FoundPart(part, target, playlist_id, snapshot, current, renamed,
+                               unchanged=untouched and tracklist_hash(target) == known.get("tracklist_hash")))
+    refused = guardrail([item.uri for f in found for item in f.current], [uri for t in targets for uri in t],
+                        policy.max_remove_share, policy.rule_changed, policy.force)
+    if refused:
+        log(f"{child}: {refused}")
+    outcomes = [write_part(spotify, user, child, child_id, f, rows, policy, refused, rule_hash, record, journal,
+                           log, now, clock, sleep) for f in found]
     event = {**event, "unpushable": unpushable}
-    event = finish(event, outcomes, policy, sum(map(len, parts.parts)), now())
+    event = finish(event, outcomes, policy, sum(map(len, parts.parts)), now(), refused)
     return ChildResult(events.record_applied(event, journal.applied) if not policy.dry_run else event, rows, outcomes)
 
 
-def finish(event: dict, outcomes: list[PartOutcome], policy: PushPolicy, tracks: int, now: datetime) -> dict:
+def write_part(spotify, user: str, child: str, child_id: str, found: FoundPart, rows: dict[int, dict],
+               policy: PushPolicy, refused: str | None, rule_hash: str | None,
+               record: Callable[[dict[int, dict]], None], journal: Journal, log: Callable[[str], None],
+               now: Callable[[], datetime], clock: Callable[[], float], sleep: Callable[[float], None]) -> PartOutcome:
+    """Make one found part equal its target (plan only when the child playlist was refused, in a dry run,
+    or for a part not created yet) and update its managed row with what was pushed."""
+    part, target, playlist_id = found.part, found.target, found.playlist_id
+    if found.unchanged:
+        return PartOutcome(playlist_id, plan=plan_push(found.current, target, policy.plan_options), skipped=True,
+                           snapshot_id=found.snapshot, renamed=found.renamed)
+    if refused or playlist_id is None:
+        outcome = PartOutcome(playlist_id, plan=plan_push(found.current, target, policy.plan_options),
+                              renamed=found.renamed)
+    else:
+        def intend(plan: Plan) -> None:
+            rows[part] = managed_row(user, child, child_id, part, playlist_id, rows[part], now(),
+                                     snapshot_id=None, intent=json.dumps({"op": "push", "steps": len(plan.steps),
+                                                                          "target": tracklist_hash(target)}),
+                                     intent_at=now())
+            record(rows)
+
+        journal._intend = intend if not policy.dry_run else (lambda plan: None)
+        outcome = replace(push_part(spotify, user, playlist_id, target, policy, log, clock, sleep,
+                                    known_items=found.current, journal=journal), renamed=found.renamed)
+    log(f"{child} part {part}: {json.dumps(outcome.plan.summary())}")
+    if playlist_id is not None and not policy.dry_run and not refused:
+        # the snapshot of what was pushed: the last write's, or (nothing written) the one read first
+        pushed_snapshot = outcome.snapshot_id if outcome.write_requests else found.snapshot
+        rows[part] = managed_row(user, child, child_id, part, playlist_id, rows.get(part), now(),
+                                 rule_hash=rule_hash, tracklist_hash=tracklist_hash(target),
+                                 tracklist=json.dumps(target), snapshot_id=pushed_snapshot, pushed_at=now(),
+                                 intent=None, intent_at=None)
+    return outcome
+
+
+def finish(event: dict, outcomes: list[PartOutcome], policy: PushPolicy, tracks: int, now: datetime,
+           refused: str | None) -> dict:
     event = events.record_plans(event, [o.plan for o in outcomes if o.plan is not None])
-    refusals = [o.refused for o in outcomes if o.refused]
-    if refusals:
-        status, error = events.FAILED, "; ".join(refusals)
+    if refused:
+        status, error = events.FAILED, refused
     elif policy.dry_run or all(o.skipped and not o.renamed for o in outcomes):
         status, error = events.SKIPPED, "dry run: nothing written" if policy.dry_run else None
     else:

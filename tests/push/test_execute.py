@@ -79,11 +79,14 @@ def test_unchanged_costs_no_write():
 
 
 def test_guardrail_refuses_and_writes_nothing():
-    spotify = SimulatedSpotify({"p": playlist(URIS)})
-    outcome = push_part(spotify, "alice", "p", URIS[:10], PushPolicy(), log=lambda _: None)
-    assert outcome.refused and spotify.writes == [] and uris_of(spotify) == URIS
-    forced = push_part(spotify, "alice", "p", URIS[:10], PushPolicy(force=True), log=lambda _: None)
-    assert forced.refused is None and uris_of(spotify) == URIS[:10]
+    spotify = SimulatedSpotify()
+    first = run_child(spotify, URIS, {})
+    playlist_id, writes = first.rows[1]["playlist_id"], len(spotify.writes)
+    refused = run_child(spotify, URIS[:10], first.rows)
+    assert refused.event["status"] == events.FAILED and refused.event["error_message"].startswith("refused:")
+    assert len(spotify.writes) == writes and uris_of(spotify, playlist_id) == URIS
+    forced = run_child(spotify, URIS[:10], first.rows, PushPolicy(force=True))
+    assert forced.event["status"] == events.COMPLETED and uris_of(spotify, playlist_id) == URIS[:10]
 
 
 def test_dry_run_plans_without_writing():

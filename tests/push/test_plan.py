@@ -182,14 +182,20 @@ def test_the_simulator_rejects_what_spotify_rejects():
 
 def test_guardrail_refuses_emptying_unless_the_rule_changed_or_forced():
     uris = [f"spotify:track:{i}" for i in range(10)]
-    emptying = plan_push(stamped(uris), [])
-    assert "10 of 10" in guardrail(emptying, len(uris))
-    assert guardrail(emptying, len(uris), rule_changed=True) is None
-    assert guardrail(emptying, len(uris), force=True) is None
-    half = plan_push(stamped(uris), uris[:5])
-    assert guardrail(half, len(uris)) is None
-    assert guardrail(half, len(uris), max_remove_share=0.4) is not None
-    assert guardrail(plan_push([], uris), 0) is None
+    assert "10 of 10" in guardrail(uris, [])
+    assert guardrail(uris, [], rule_changed=True) is None
+    assert guardrail(uris, [], force=True) is None
+    assert guardrail(uris, uris[:5]) is None
+    assert guardrail(uris, uris[:5], max_remove_share=0.4) is not None
+    assert guardrail([], uris) is None
+
+
+def test_guardrail_weighs_the_removals_a_plan_makes():
+    uris = [f"spotify:track:{i}" for i in range(10)]
+    current = uris + [None, uris[0]]  # an unavailable entry and a duplicate: both go
+    target = uris[6:] + ["spotify:track:new"]
+    plan = plan_push(stamped(current), target)
+    assert f"{plan.removed} of 12" in guardrail(current, target)
 
 
 def test_split_and_truncate_at_the_limit():
