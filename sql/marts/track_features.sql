@@ -17,6 +17,9 @@ items as (
     from raw.playlist_items i
     join raw.playlists p on p.user_id = i.user_id and p.playlist_id = i.playlist_id
     where i.item_type in ('track', 'local') and (i.track_id is not null or i.uri is not null)
+      -- mixtape's own playlists for this user (their marker, assets/playlists/push.py) are rule output,
+      -- not library: fed back, a pushed track would outlive its sources and the push date its added_at
+      and not (p.owner_id = p.user_id and contains(coalesce(p.description, ''), '[mixtape:' || p.user_id || '/'))
 ),
 membership as (
     select user_id, track_uri,
