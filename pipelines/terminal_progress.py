@@ -42,9 +42,11 @@ class Bars(logging.Handler):
             if reading.what in self.tasks:
                 self.progress.remove_task(self.tasks.pop(reading.what))
             return
-        if reading.what not in self.tasks:
-            self.tasks[reading.what] = self.progress.add_task(reading.what, total=reading.total, unit=reading.unit)
-        self.progress.update(self.tasks[reading.what], completed=reading.done, total=reading.total)
+        if reading.what in self.tasks:
+            self.progress.update(self.tasks[reading.what], completed=reading.done, total=reading.total)
+        else:
+            self.tasks[reading.what] = self.progress.add_task(reading.what, total=reading.total,
+                                                              completed=reading.done, unit=reading.unit)
         self.progress.refresh()
 
     @staticmethod
