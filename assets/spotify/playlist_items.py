@@ -1,4 +1,5 @@
-"""Playlist items: re-read only for playlists whose snapshot changed, resumable when cut short."""
+"""Playlist items: re-read only for playlists whose snapshot changed; every page is staged as it arrives,
+so a read cut short (by the budget or a kill) resumes after its last page."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,10 +14,10 @@ from assets.spotify.budget import allowance
 from assets.spotify.parse import item_of, playlist_item_row, playlist_listing, track_object_row
 from assets.spotify.playlists import PLAYLISTS_KEY, can_read_any
 from assets.spotify.state import (
-    ITEMS, Cursor, cursors_of, item_cursors, library_progress, read_tables, same_rows, save_track_objects,
+    ITEMS, Cursor, cursors_of, library_progress, read_tables, same_rows, save_track_objects, staged_cursors,
     sync_table, write_cursors,
 )
-from assets.spotify.sync_plan import CHECKPOINT_PAGES, ItemsRead, pages, plan_playlists, sync_progress
+from assets.spotify.sync_plan import ItemsRead, pages, plan_playlists, sync_progress
 from assets.tables import table_spec
 from resources.budget import OutOfBudget, pausable
 from resources.spotify import SpotifyResource
@@ -51,8 +52,8 @@ class ItemsRun:
         table_spec(PLAYLIST_ITEMS_KEY.path, "raw.playlist_items", "Every entry of the user's readable playlists, "
                    "faithfully; re-read only where the snapshot changed.", kinds={"spotify"},
                    freshness_policy=LIBRARY_FRESHNESS, deps=[PLAYLISTS_KEY]),
-        table_spec(ITEMS_STAGING_KEY.path, STAGING, "Pages of playlists whose read was cut short, kept with the "
-                   "snapshot they belong to.", kinds={"spotify"}, deps=[PLAYLISTS_KEY]),
+        table_spec(ITEMS_STAGING_KEY.path, STAGING, "Pages of playlists whose read is under way or was cut short, "
+                   "kept with the snapshot they belong to.", kinds={"spotify"}, deps=[PLAYLISTS_KEY]),
         table_spec(ITEMS_SYNC_KEY.path, sync_table(ITEMS), "Per playlist: the snapshot its items were read at, "
                    "where a cut-short read resumes, or why Spotify refused it.", kinds={"spotify"}, deps=[PLAYLISTS_KEY]),
         table_spec(PLAYLIST_OBJECTS_KEY.path, PLAYLIST_OBJECTS, "The inline track objects seen in the user's "
@@ -76,24 +77,29 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
     old_items = tables["raw.playlist_items"]
     read_snapshots = {p: "" for p in old_items["playlist_id"].unique()}  # items held, snapshot unknown
     read_snapshots.update({c.key: c.snapshot_id for c in cursors.values() if c.complete})  # read, or refused there
-    plan = plan_playlists(user, listings, read_snapshots, item_cursors(cursors), can_read_any(spotify),
+    plan = plan_playlists(user, listings, read_snapshots, staged_cursors(tables[STAGING]), can_read_any(spotify),
                           config.force_reread)
+    staging = _keep_resumed_pages(warehouse, user, tables[STAGING], plan.reads)
+    staged = {"pages": 0}
 
-    committed = {"pages": False}
+    def stage(read: ItemsRead, rows: list[dict], objects: list[dict]) -> None:
+        """Commit one page, with its track objects, as it arrives: a killed run resumes after it."""
+        fresh = [o for o in objects if o]
+        warehouse.append_together({
+            PLAYLIST_OBJECTS: pl.DataFrame(fresh, infer_schema_length=None).with_columns(pl.lit(now).alias("seen_at"))
+            if fresh else pl.DataFrame(),
+            STAGING: _frame({read.playlist_id: rows}, {read.playlist_id: {"snapshot_id": read.snapshot_id}}),
+        }, user)
+        staged["pages"] += 1
 
-    def checkpoint(so_far: ItemsRun) -> None:
-        """Commit the pages read so far, as a run stopped here would: a killed run resumes from them."""
-        save_track_objects(warehouse, PLAYLIST_OBJECTS, user, so_far.objects, now, tables[PLAYLIST_OBJECTS])
-        _save_items(warehouse, user, tables, plan, so_far, force=True)
-        write_cursors(warehouse, user, ITEMS, _sync_rows(plan, so_far, cursors, listed, now, spotify.budget_per_day))
-        committed["pages"] = True
-
-    run = _read_items(spotify, user, plan.reads, tables[STAGING], allowance(context, spotify, warehouse, user),
-                      checkpoint)
-    counts = _save_items(warehouse, user, tables, plan, run, force=committed["pages"])
+    run = _read_items(spotify, user, plan.reads, staging, allowance(context, spotify, warehouse, user), stage)
+    # items, then cursors, then the staging: a kill between two of these writes leaves a state the next
+    # run reads correctly (the pages of a read done that are still staged are taken again, at no request)
+    counts = _save_items(warehouse, user, tables, run, force=staged["pages"] > 0)
     sync = _sync_rows(plan, run, cursors, listed, now, spotify.budget_per_day)
-    if committed["pages"] or sync != sorted(cursors.values(), key=lambda c: c.key):
+    if sync != sorted(cursors.values(), key=lambda c: c.key):
         write_cursors(warehouse, user, ITEMS, sync)
+    _save_staging(warehouse, user, run, tables[STAGING], force=staged["pages"] > 0)
     seen = save_track_objects(warehouse, PLAYLIST_OBJECTS, user, run.objects, now, tables[PLAYLIST_OBJECTS])
     if run.partial:
         context.log.info(f"playlist items of {user}: {len(run.partial)} playlists to finish; stopped: {run.stopped}")
@@ -115,12 +121,28 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
     yield dg.MaterializeResult(asset_key=PLAYLIST_OBJECTS_KEY, metadata={"seen": seen})
 
 
+def _resumed(read: ItemsRead) -> pl.Expr:
+    """The staged rows a read resumes from: its playlist's at its snapshot, before its offset."""
+    return (pl.col("playlist_id") == read.playlist_id) & (pl.col("snapshot_id") == read.snapshot_id) \
+        & (pl.col("position") < read.offset)
+
+
 def _staged(staging: pl.DataFrame, read: ItemsRead) -> list[dict]:
     """Rows already fetched for a read that resumes part-way."""
     if read.offset == 0:
         return []
-    mine = staging.filter((pl.col("playlist_id") == read.playlist_id) & (pl.col("snapshot_id") == read.snapshot_id))
+    mine = staging.filter(_resumed(read))
     return mine.sort("position").drop("user_id", "playlist_id", "snapshot_id").to_dicts()
+
+
+def _keep_resumed_pages(warehouse: Warehouse, user: str, staging: pl.DataFrame, reads: list[ItemsRead]) -> pl.DataFrame:
+    """The staged pages the planned reads resume from; the pages of a read restarted (snapshot moved) or
+    dropped go before any new page is staged, so the staging holds one snapshot per playlist."""
+    resumed = [_resumed(r) for r in reads if r.offset]
+    kept = staging.filter(pl.any_horizontal(resumed)) if resumed else staging.clear()
+    if kept.height != staging.height:
+        warehouse.replace_partition(STAGING, user, kept.drop("user_id"))
+    return kept
 
 
 def _stopped_at(run: ItemsRun, reads: list[ItemsRead], read: ItemsRead, offset: int, total: int, rows: list[dict],
@@ -134,10 +156,9 @@ def _stopped_at(run: ItemsRun, reads: list[ItemsRead], read: ItemsRead, offset: 
 
 
 def _read_items(spotify: SpotifyResource, user: str, reads: list[ItemsRead], staging: pl.DataFrame,
-                budget: int | None, checkpoint: Callable[[ItemsRun], None] | None = None,
-                every: int = CHECKPOINT_PAGES) -> ItemsRun:
-    """Read the planned pages; every `every` pages, `checkpoint` gets the run as if it stopped there."""
-    run, spent, unsaved = ItemsRun(), 0, 0
+                budget: int | None, stage: Callable[[ItemsRead, list[dict], list[dict]], None]) -> ItemsRun:
+    """Read the planned pages; `stage(read, rows, objects)` commits each page as it arrives."""
+    run, spent = ItemsRun(), 0
     for read in reads:
         rows, offset, total = _staged(staging, read), read.offset, read.items_total
         try:
@@ -146,15 +167,14 @@ def _read_items(spotify: SpotifyResource, user: str, reads: list[ItemsRead], sta
                     raise OutOfBudget()
                 page = pausable(lambda: spotify.playlist_items_page(user, read.playlist_id, offset))
                 spent += 1
-                rows += [playlist_item_row(entry, offset + i) for i, entry in enumerate(page["items"])]
-                run.objects += [track_object_row(item_of(entry)) for entry in page["items"]]
+                fresh = [playlist_item_row(entry, offset + i) for i, entry in enumerate(page["items"])]
+                objects = [track_object_row(item_of(entry)) for entry in page["items"]]
+                rows += fresh
+                run.objects += objects
                 total, offset = page["total"], offset + len(page["items"])
                 if not page["items"]:
                     break
-                unsaved += 1
-                if checkpoint and unsaved >= every and offset < total:
-                    checkpoint(_stopped_at(run, reads, read, offset, total, rows, staging))
-                    unsaved = 0
+                stage(read, fresh, objects)
         except OutOfBudget as stop:
             run = _stopped_at(run, reads, read, offset, total, rows, staging)
             run.stopped = stop.why
@@ -172,10 +192,10 @@ def _frame(rows_by_playlist: dict[str, list[dict]], extra: dict[str, dict] | Non
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
 
 
-def _save_items(warehouse: Warehouse, user: str, tables: dict[str, pl.DataFrame], plan, run: ItemsRun,
+def _save_items(warehouse: Warehouse, user: str, tables: dict[str, pl.DataFrame], run: ItemsRun,
                 force: bool = False) -> dict:
-    """Replace the items of re-read playlists, drop those of gone or unreadable ones, keep partial pages."""
-    listed, old_items, old_staging = tables["raw.playlists"], tables["raw.playlist_items"], tables[STAGING]
+    """Replace the items of re-read playlists, drop those of gone or unreadable ones."""
+    listed, old_items = tables["raw.playlists"], tables["raw.playlist_items"]
     readable_now = {r["playlist_id"] for r in listed.iter_rows(named=True) if r["readable"]} - set(run.unreadable)
     replaced = set(run.rows)
     kept = old_items.filter(pl.col("playlist_id").is_in(readable_now) & ~pl.col("playlist_id").is_in(replaced))
@@ -184,12 +204,6 @@ def _save_items(warehouse: Warehouse, user: str, tables: dict[str, pl.DataFrame]
         if not fresh.is_empty() else kept.drop("user_id")
     if force or not same_rows(old_items.drop("user_id"), items):
         warehouse.replace_partition("raw.playlist_items", user, items)
-
-    snapshots = {pid: read.snapshot_id for pid, (read, _) in run.partial.items()}
-    staging = _frame({pid: rows for pid, (_, rows) in run.partial.items()},
-                     {pid: {"snapshot_id": s} for pid, s in snapshots.items()})
-    if force or not (staging.is_empty() and old_staging.is_empty()):
-        warehouse.replace_partition(STAGING, user, staging if not staging.is_empty() else old_staging.drop("user_id").clear())
 
     identity = ["playlist_id", "position", "item_type", "uri", "added_at", "added_by"]
     before, after = set(old_items.select(identity).rows()), set(items.select(identity).rows())
@@ -200,6 +214,15 @@ def _save_items(warehouse: Warehouse, user: str, tables: dict[str, pl.DataFrame]
         "changed_playlists": len(replaced),
         "playlists_partial": len(run.partial),
     }
+
+
+def _save_staging(warehouse: Warehouse, user: str, run: ItemsRun, old_staging: pl.DataFrame, force: bool) -> None:
+    """Keep the pages of the reads still partial, and only those."""
+    snapshots = {pid: read.snapshot_id for pid, (read, _) in run.partial.items()}
+    staging = _frame({pid: rows for pid, (_, rows) in run.partial.items()},
+                     {pid: {"snapshot_id": s} for pid, s in snapshots.items()})
+    if force or not (staging.is_empty() and old_staging.is_empty()):
+        warehouse.replace_partition(STAGING, user, staging if not staging.is_empty() else old_staging.drop("user_id").clear())
 
 
 def _sync_rows(plan, run: ItemsRun, cursors: dict, listed: pl.DataFrame, now, per_day: int | None) -> list[Cursor]:

@@ -1,6 +1,8 @@
-"""Playlists: one listing of /me/playlists gives every playlist's snapshot id."""
+"""Playlists: one listing of /me/playlists gives every playlist's snapshot id; a run resuming an items
+read that was killed reads on from the recent listing that read started from (`reuse_listing`)."""
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import dagster as dg
 import polars as pl
@@ -11,8 +13,10 @@ from assets.spend import record_spend
 from assets.spotify.budget import allowance
 from assets.spotify.library import LIKED_SONGS_KEY
 from assets.spotify.parse import playlist_listing, playlist_row
-from assets.spotify.state import PLAYLISTS, Cursor, read_tables, sync_table, write_cursors
-from assets.spotify.sync_plan import PAGE, pages, unreadable_reason
+from assets.spotify.state import (
+    ITEMS, PLAYLISTS, Cursor, cursors_of, playlists_behind, read_tables, sync_table, write_cursors,
+)
+from assets.spotify.sync_plan import PAGE, pages, reuse_listing, unreadable_reason
 from assets.tables import table_spec
 from resources.budget import OutOfBudget, pausable
 from resources.spotify import SpotifyResource
@@ -45,6 +49,13 @@ def playlists(context: dg.AssetExecutionContext, warehouse: Warehouse,
     """One listing of /me/playlists; which playlists the user can read follows from owner and collaborators."""
     user = context.partition_key
     now = spotify.time_source.now()
+    listed_at = _resumable_listing(warehouse, user, now)
+    if listed_at is not None:
+        context.log.info(f"playlists of {user}: an items read killed part-way resumes from the listing of {listed_at}")
+        yield dg.MaterializeResult(asset_key=PLAYLISTS_KEY, metadata={
+            "reused_listing_of": listed_at.isoformat(), "minimum_requests": 0, **record_spend(context, spotify.ledger)})
+        yield dg.MaterializeResult(asset_key=PLAYLISTS_SYNC_KEY, metadata={"dagster/row_count": 1})
+        return
     budget = allowance(context, spotify, warehouse, user)
     try:
         objects = _list_playlists(spotify, user, budget)
@@ -76,6 +87,17 @@ def playlists(context: dg.AssetExecutionContext, warehouse: Warehouse,
         **record_spend(context, spotify.ledger),
     })
     yield dg.MaterializeResult(asset_key=PLAYLISTS_SYNC_KEY, metadata={"dagster/row_count": 1})
+
+
+def _resumable_listing(warehouse: Warehouse, user: str, now) -> datetime | None:
+    """When the stored listing, if an items read killed part-way is to resume from it."""
+    tables = read_tables(warehouse, user, [sync_table(PLAYLISTS), sync_table(ITEMS)])
+    listing = cursors_of(tables[sync_table(PLAYLISTS)]).get((PLAYLISTS, ""))
+    listed_at = listing.updated_at if listing is not None and listing.complete else None
+    if listed_at is None:
+        return None
+    items_saved_at = tables[sync_table(ITEMS)]["updated_at"].max()
+    return listed_at if reuse_listing(listed_at, items_saved_at, playlists_behind(warehouse, user), now) else None
 
 
 def _list_playlists(spotify: SpotifyResource, user: str, budget: int | None) -> list[dict]:

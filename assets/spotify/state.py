@@ -111,14 +111,16 @@ def write_held_prefix(warehouse: Warehouse, user: str, prefix: list[Saved]) -> N
 def save_track_objects(warehouse: Warehouse, table: str, user: str, rows: list[dict], seen_at: datetime,
                        old: pl.DataFrame) -> int:
     """Add the track objects seen in this run to the user's (`old`, as read from `table`), the newest
-    version of each track winning."""
+    version of each track winning (also over the versions a killed run appended page by page)."""
     rows = [r for r in rows if r]
-    if not rows:
-        return 0
-    fresh = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit(seen_at).alias("seen_at"))
     old = old.drop("user_id")
+    if not rows and old["track_id"].n_unique() == old.height:
+        return 0
+    fresh = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit(seen_at).alias("seen_at")) \
+        if rows else old.clear()
     merged = pl.concat([old, fresh.select(old.columns).cast(old.schema)], how="vertical")
-    merged = merged.unique(subset="track_id", keep="last", maintain_order=True)
+    merged = merged.sort("seen_at", nulls_last=False, maintain_order=True).unique(
+        subset="track_id", keep="last", maintain_order=True)
     warehouse.replace_partition(table, user, merged)
     return fresh.select("track_id").n_unique()
 
@@ -126,9 +128,17 @@ def save_track_objects(warehouse: Warehouse, table: str, user: str, rows: list[d
 # -- playlist items ------------------------------------------------------------------------------
 
 
-def item_cursors(cursors: dict[tuple[str, str], Cursor]) -> dict[str, ItemsCursor]:
-    return {c.key: ItemsCursor(c.key, c.snapshot_id or "", c.next_offset or 0)
-            for c in cursors.values() if c.source == ITEMS and not c.complete}
+def staged_cursors(staging: pl.DataFrame) -> dict[str, ItemsCursor]:
+    """Where each unfinished read stands: the pages it staged (kept in order, one snapshot per playlist)."""
+    counts = staging.group_by("playlist_id", "snapshot_id").agg(pl.len().alias("rows"))
+    return {r["playlist_id"]: ItemsCursor(r["playlist_id"], r["snapshot_id"], r["rows"]) for r in counts.iter_rows(named=True)}
+
+
+def playlists_behind(warehouse: Warehouse, user: str) -> int:
+    """Readable playlists whose items are not held at their listed snapshot."""
+    return warehouse.query(
+        "select count(*) from playlists where user_id = ? and readable "
+        "and items_snapshot_id is distinct from snapshot_id", [user]).item()
 
 
 def library_complete(warehouse: Warehouse, user: str) -> bool:
@@ -141,10 +151,7 @@ def library_complete(warehouse: Warehouse, user: str) -> bool:
     liked, listing = cursors.get((LIKED, "")), cursors.get((PLAYLISTS, ""))
     if liked is None or not liked.complete or listing is None or not listing.complete:
         return False
-    behind = warehouse.query(
-        "select count(*) from playlists where user_id = ? and readable "
-        "and items_snapshot_id is distinct from snapshot_id", [user]).item()
-    return behind == 0
+    return playlists_behind(warehouse, user) == 0
 
 
 def library_progress(warehouse: Warehouse, user: str, per_day: int | None, today) -> str:

@@ -18,8 +18,9 @@ So the cursor is simply "the prefix and the total"; new likes between two days s
 removals are found, no page is fetched twice and none is skipped. A full resync (TTL, forced, or a
 prefix that no longer adds up) starts from an empty prefix and keeps the history for the merge.
 
-Playlists: items are re-read only where the snapshot changed and the user can read them; a read cut
-short keeps its pages with the snapshot and offset, and restarts when the snapshot moved meanwhile.
+Playlists: items are re-read only where the snapshot changed and the user can read them; each page
+read is kept with its snapshot as it arrives, so a read cut short (by the budget or a kill) resumes after
+its last page, and restarts when the snapshot moved meanwhile.
 """
 
 from __future__ import annotations
@@ -434,6 +435,25 @@ def plan_playlists(user: str, listings: Sequence[PlaylistListing], read_snapshot
                 decisions.restarted.append(listing.playlist_id)
             decisions.reads.append(ItemsRead(listing.playlist_id, listing.snapshot_id, 0, listing.items_total))
     return decisions
+
+
+# A run that resumes an items read killed before it could finish reads on from the listing that read
+# started from when that listing is younger than this, instead of listing again: about as long as a
+# large cold sync runs, so the resumed read works from a listing as recent as an uninterrupted run
+# would have. A playlist edited meanwhile is read as that longer run would have read it, and read anew
+# once the next listing shows its new snapshot. A resumption later than this (the next day's quota,
+# a crash noticed hours after) lists again.
+LISTING_REUSE_WINDOW = timedelta(hours=1)
+
+
+def reuse_listing(listed_at: datetime | None, items_saved_at: datetime | None, playlists_behind: int,
+                  now: datetime, window: timedelta = LISTING_REUSE_WINDOW) -> bool:
+    """Whether a run may read items from the stored listing instead of listing again: the listing is
+    recent, some readable playlist is still behind it, and the items read that started from it never
+    finished (it saved nothing since the listing: killed, not stopped by the budget)."""
+    if listed_at is None or playlists_behind == 0 or now - listed_at >= window:
+        return False
+    return items_saved_at is None or items_saved_at < listed_at
 
 
 # -- costs, budgets, progress ------------------------------------------------------------------

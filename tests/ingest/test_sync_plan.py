@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assets.spotify.sync_plan import (
-    PAGE, ItemsCursor, LikedRow, Page, PlaylistListing, Saved, cold_sync_minimum, held_library, merge_liked,
-    needs_full_resync, pages, plan_playlists, sync_liked, sync_progress,
+    LISTING_REUSE_WINDOW, PAGE, ItemsCursor, LikedRow, Page, PlaylistListing, Saved, cold_sync_minimum, held_library,
+    merge_liked, needs_full_resync, pages, plan_playlists, reuse_listing, sync_liked, sync_progress,
 )
 from resources.budget import fair_shares
 
@@ -246,3 +246,14 @@ def test_progress_says_when_it_will_be_done():
     assert progress.describe() == "300 of 451 pages fetched, expected done by 2026-01-02 at the current budget"
     assert sync_progress(5, 5, 300, date(2026, 1, 1)).complete
     assert sync_progress(0, 2000, per_day=300, today=date(2026, 1, 1)).expected_done == date(2026, 1, 8)
+
+
+def test_a_listing_is_reused_only_by_a_prompt_resumption_of_a_killed_items_read():
+    listed = datetime(2026, 11, 20, 12, 0)
+    soon, late = listed + timedelta(minutes=5), listed + LISTING_REUSE_WINDOW
+    assert reuse_listing(listed, None, 3, soon)
+    assert reuse_listing(listed, listed - timedelta(days=1), 3, soon)  # the items saved last before this listing
+    assert not reuse_listing(listed, listed + timedelta(minutes=1), 3, soon)  # the items read finished (budget stop)
+    assert not reuse_listing(listed, None, 0, soon)  # nothing behind: a warm run lists again
+    assert not reuse_listing(listed, None, 3, late)
+    assert not reuse_listing(None, None, 3, soon)
