@@ -9,6 +9,7 @@ import polars as pl
 
 from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
+from assets.progress import Progress
 from assets.spend import record_spend
 from assets.spotify.budget import allowance
 from assets.spotify.parse import item_of, playlist_item_row, playlist_listing, track_object_row
@@ -81,6 +82,7 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
                           config.force_reread)
     staging = _keep_resumed_pages(warehouse, user, tables[STAGING], plan.reads)
     staged = {"pages": 0}
+    progress = Progress(f"playlist items of {user}", sum(r.requests for r in plan.reads), "pages", context.log.info)
 
     def stage(read: ItemsRead, rows: list[dict], objects: list[dict]) -> None:
         """Commit one page, with its track objects, as it arrives: a killed run resumes after it."""
@@ -91,6 +93,7 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
             STAGING: _frame({read.playlist_id: rows}, {read.playlist_id: {"snapshot_id": read.snapshot_id}}),
         }, user)
         staged["pages"] += 1
+        progress.advance()
 
     run = _read_items(spotify, user, plan.reads, staging, allowance(context, spotify, warehouse, user), stage)
     # items, then cursors, then the staging: a kill between two of these writes leaves a state the next
