@@ -25,6 +25,7 @@ from pydantic import Field
 from assets.automation import REFRESH_WHEN_STALE, ttl_policy
 from assets.enrichment.cache import ERROR, PENDING, Ttl, coverage, fetch_all, keys_to_fetch, merge
 from assets.kinds import storage_kind
+from assets.progress import counted
 from assets.spend import record_spend
 from resources.http import JsonApi, ServiceError, ServiceUnavailable, requests_for
 from resources.warehouse import Warehouse
@@ -176,7 +177,8 @@ def refresh(context: dg.AssetExecutionContext, source: EnrichmentSource, config:
     now, ttl, cached = config.now(), config.ttl(source.ttl), before.rows
     due = keys_to_fetch(wanted, {k: (r["status"], r["expires_at"]) for k, r in cached.items()}, now)
     context.log.info(f"{source.name}: {len(wanted)} keys wanted, {len(due)} due")
-    fetched = fetch_all(due, lambda key: source.lookup(client, wanted[key]), now, ttl,
+    fetched = fetch_all(counted(due, f"enrichment {source.name}", "lookups", context.log.info),
+                        lambda key: source.lookup(client, wanted[key]), now, ttl,
                         is_error=lambda e: isinstance(e, ServiceError),
                         is_transient=lambda e: isinstance(e, ServiceUnavailable),
                         misses_before={k: cached[k].get("misses") or 0 for k in due if k in cached})
