@@ -38,6 +38,7 @@ from assets.playlists.plan import (
     plan_push,
     split_parts,
 )
+from assets.progress import counted
 from assets.spend import record_spend
 from resources.spotify import SpotifyResource
 from resources.spotify_errors import (
@@ -635,7 +636,7 @@ def push_user(spotify, warehouse, user: str, wanted: dict[str, dict], config: Pu
 
     finished = []
     ids = wanted_ids(wanted)
-    for child, tracklist in wanted.items():
+    for child, tracklist in counted(wanted.items(), f"push of {user}", "playlists", log):
         if config.only and child not in config.only:
             continue
         if tracklist.get("status") == "invalid":
