@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -160,6 +161,19 @@ class Journal:
     def sent(self, playlist_id: str, step: Step, outcome: str) -> None:
         self.applied.append({**events.step_json(step), "playlist_id": playlist_id, "outcome": outcome})
 
+    def send(self, playlist_id: str, step: "Step | Rename", write: Callable[[], Any]) -> Any:
+        """Send one write and list it with its outcome: applied (ok), perhaps applied (uncertain), not (failed)."""
+        try:
+            answer = write()
+        except SpotifyWriteUncertain:
+            self.sent(playlist_id, step, "uncertain")
+            raise
+        except SpotifyError:
+            self.sent(playlist_id, step, "failed")
+            raise
+        self.sent(playlist_id, step, "ok")
+        return answer
+
 
 def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: PushPolicy,
               log: Callable[[str], None] = print, clock: Callable[[], float] = time.time,
@@ -188,15 +202,7 @@ def push_part(spotify, user: str, playlist_id: str, target: list[str], policy: P
         try:
             for step in plan.steps:
                 outcome.write_requests += 1
-                try:
-                    outcome.snapshot_id = send(spotify, user, playlist_id, step)
-                except SpotifyWriteUncertain:
-                    journal.sent(playlist_id, step, "uncertain")
-                    raise
-                except SpotifyError:
-                    journal.sent(playlist_id, step, "failed")
-                    raise
-                journal.sent(playlist_id, step, "ok")
+                outcome.snapshot_id = journal.send(playlist_id, step, lambda: send(spotify, user, playlist_id, step))
         except UNCERTAIN as error:
             last_error = error
             outcome.uncertain += 1
@@ -351,15 +357,7 @@ def rename(spotify, user: str, child: str, child_id: str, part: int, playlist_id
     """Name the playlist after the rule and mark it with the rule's id. Idempotent, so an uncertain answer
     fails this push (the row keeps the old name) and the next push sends it again."""
     step = Rename(part_name(child, part), marker_of(user, child_id, part))
-    try:
-        spotify.change_details(user, playlist_id, step.name, describe(child, step.marker))
-    except SpotifyWriteUncertain:
-        journal.sent(playlist_id, step, "uncertain")
-        raise
-    except SpotifyError:
-        journal.sent(playlist_id, step, "failed")
-        raise
-    journal.sent(playlist_id, step, "ok")
+    journal.send(playlist_id, step, lambda: spotify.change_details(user, playlist_id, step.name, describe(child, step.marker)))
     return step
 
 
