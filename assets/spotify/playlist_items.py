@@ -78,8 +78,8 @@ def playlist_items(context: dg.AssetExecutionContext, config: PlaylistItemsConfi
     old_items = tables["raw.playlist_items"]
     read_snapshots = {p: "" for p in old_items["playlist_id"].unique()}  # items held, snapshot unknown
     read_snapshots.update({c.key: c.snapshot_id for c in cursors.values() if c.complete})  # read, or refused there
-    plan = plan_playlists(user, listings, read_snapshots, staged_cursors(tables[STAGING]), can_read_any(spotify),
-                          config.force_reread)
+    plan = plan_playlists(user, listings, read_snapshots, staged_cursors(tables[STAGING]),
+                          can_read_any(spotify, warehouse, user), config.force_reread)
     staging = _keep_resumed_pages(warehouse, user, tables[STAGING], plan.reads)
     staged = {"pages": 0}
     progress = Progress(f"playlist items of {user}", sum(r.requests for r in plan.reads), "pages", context.log.info)

@@ -11,7 +11,7 @@ from assets.automation import LIBRARY_FRESHNESS
 from assets.partitions import spotify_users
 from assets.spend import record_spend
 from assets.spotify.budget import allowance
-from assets.spotify.library import LIKED_SONGS_KEY
+from assets.spotify.library import LIKED_OBJECTS, LIKED_SONGS_KEY
 from assets.spotify.parse import playlist_listing, playlist_row
 from assets.spotify.state import (
     ITEMS, PLAYLISTS, Cursor, cursors_of, playlists_behind, read_tables, sync_table, write_cursors,
@@ -26,10 +26,15 @@ PLAYLISTS_KEY = dg.AssetKey(["spotify", "playlists"])
 PLAYLISTS_SYNC_KEY = dg.AssetKey(["spotify", "playlists_sync"])
 
 
-def can_read_any(spotify: SpotifyResource) -> bool:
-    """Extended access reads any playlist's items; known only from an earlier probe, never probed here."""
-    profile = spotify.ledger.cached_profile(spotify.app_client_id, 0, float("inf"))
-    return profile == "extended"
+def can_read_any(spotify: SpotifyResource, warehouse: Warehouse, user: str) -> bool:
+    """Extended access reads any playlist's items; never probed here. Known from an earlier probe, or, before
+    any (the probe comes with the catalog, after the items), from the liked songs read just before: only
+    extended access leaves popularity in their inline objects. Else a first sync would skip followed
+    playlists that the next one reads, and the rules would see two libraries."""
+    if spotify.ledger.cached_profile(spotify.app_client_id, 0, float("inf")) == "extended":
+        return True
+    liked = read_tables(warehouse, user, [LIKED_OBJECTS])[LIKED_OBJECTS]
+    return liked["popularity"].drop_nulls().len() > 0
 
 
 @dg.multi_asset(
@@ -64,7 +69,7 @@ def playlists(context: dg.AssetExecutionContext, warehouse: Warehouse,
             **record_spend(context, spotify.ledger), "stopped": stop.why, "complete": False})
         return
     old = read_tables(warehouse, user, ["raw.playlists"])["raw.playlists"]
-    any_readable = can_read_any(spotify)
+    any_readable = can_read_any(spotify, warehouse, user)
     rows = []
     for position, obj in enumerate(objects):
         why = unreadable_reason(playlist_listing(obj), user, any_readable)

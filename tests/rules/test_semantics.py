@@ -87,3 +87,16 @@ def test_include_comes_first_exclude_wins_and_dedupe_keeps_the_first():
             dedupe: isrc
         """)
     assert out["x"] == [("t3", "always include"), ("t2", "always include"), ("t4", "source: liked songs")]
+
+
+def test_default_order_breaks_equal_and_missing_added_at_by_track_uri_whatever_the_row_order():
+    same = dt.datetime(2026, 1, 1)
+    rows = [_track(3, added_at=same), _track(5), _track(1, added_at=same), _track(2, added_at=dt.datetime(2026, 2, 1)),
+            _track(4)]
+    body = """\
+        defaults:
+          - {name: x}
+        """
+    expected = ["t2", "t1", "t3", "t4", "t5"]  # newest first, equal dates by uri, no date last by uri
+    assert [t for t, _ in _run(rows, body)["x"]] == expected
+    assert [t for t, _ in _run(rows[::-1], body)["x"]] == expected
