@@ -11,7 +11,7 @@ import spotipy
 from jsonschema import Draft202012Validator
 
 from sandbox import RunningSandbox, start_sandbox
-from sandbox.generator import demo_library
+from sandbox.generator import generate_library
 from sandbox.library import Library
 
 CONTRACT = Path(__file__).resolve().parent / "contract" / "spotify.schema.json"
@@ -38,6 +38,12 @@ def conforms(contract):
     return check
 
 
+def sandbox_library() -> Library:
+    """What the sandbox tests read by default: the demo's users, 600 liked songs, playlists of several pages
+    and every awkward item kind (the demo's own library is kept small for the demo's sake)."""
+    return generate_library(seed=2026, users=["demo", "friend"], liked=600, playlists=7, big_playlist=120)
+
+
 class Harness:
     """Start sandboxes and make spotipy clients for their users; stops them all at the end."""
 
@@ -45,7 +51,7 @@ class Harness:
         self.running: list[RunningSandbox] = []
 
     def start(self, library: Library | None = None, profile: str = "devmode", **options) -> RunningSandbox:
-        library = library if library is not None else demo_library()
+        library = library if library is not None else sandbox_library()
         library.profile = profile
         running = start_sandbox(library, **options)
         self.running.append(running)
