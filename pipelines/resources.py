@@ -29,7 +29,7 @@ from resources.deezer import DeezerResource
 from resources.lastfm import LastfmResource
 from resources.musicbrainz import MusicbrainzResource
 from resources.rule_file import RuleFile
-from resources.settings import DATA_DIR as DEFAULT_DATA_DIR
+from resources.environment import DATA_DIR as DEFAULT_DATA_DIR
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 

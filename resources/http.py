@@ -26,7 +26,7 @@ from pydantic import Field
 from resources.budget import Ledger
 from resources.budget.attribution import current_step
 from resources.clock import Clock, clock_or_real
-from resources.settings import DATA_DIR
+from resources.environment import DATA_DIR
 
 USER_AGENT = "mixtape/0.1 ( https://github.com/mixtape/mixtape )"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from resources.environment import DATA_DIR, ENV_FILE, export_dotenv  # noqa: F401  (their home: kept free of pydantic)
+from resources.environment import DATA_DIR, ENV_FILE
 
 # Production defaults, shared by these settings and the resources' fields.
 SPOTIFY_API_BASE = "https://api.spotify.com"

@@ -32,7 +32,8 @@ from resources.batching import chunks
 from resources.budget import Ledger, RequestBudget, endpoint_of, next_utc_midnight, utc_naive
 from resources.budget.attribution import current_step
 from resources.clock import Clock, clock_or_real
-from resources.settings import DATA_DIR, SPOTIFY_ACCOUNTS_BASE, SPOTIFY_API_BASE, SPOTIFY_REDIRECT_URI
+from resources.environment import DATA_DIR
+from resources.settings import SPOTIFY_ACCOUNTS_BASE, SPOTIFY_API_BASE, SPOTIFY_REDIRECT_URI
 from resources.spotify_errors import (
     SpotifyAppRejected,
     SpotifyAuthMissing,
