@@ -51,7 +51,7 @@ from resources.tokens import StoreCacheHandler, TokenStore, check_user_id, token
 # What mixtape asks a user to grant: read the library and playlists, write the playlists it manages.
 SCOPES = " ".join(sorted([
     "playlist-modify-private", "playlist-modify-public", "playlist-read-collaborative",
-    "playlist-read-private", "user-library-read", "user-read-private",
+    "playlist-read-private", "user-library-read", "user-read-private", "user-read-recently-played",
 ]))
 
 # The sandbox's app: used when no SPOTIFY_CLIENT_ID is configured.
@@ -442,6 +442,12 @@ class SpotifyResource(dg.ConfigurableResource):
     def track(self, user: str, track_id: str) -> dict:
         """One catalog track's full object (GET /v1/tracks/{id}: development mode has no batch lookup)."""
         return self._get(user, "GET /v1/tracks/{track_id}", lambda sp: sp.track(track_id))
+
+    def recently_played(self, user: str, after_ms: int | None = None, limit: int = 50) -> dict:
+        """The user's plays after `after_ms` (epoch milliseconds), oldest cursor first; Spotify keeps
+        only the last 50 (GET /v1/me/player/recently-played)."""
+        return self._get(user, "GET /v1/me/player/recently-played",
+                         lambda sp: sp.current_user_recently_played(limit=limit, after=after_ms))
 
     def next_page(self, user: str, page: dict) -> dict | None:
         """The page after `page` (following its absolute `next` URL), or None at the end."""
