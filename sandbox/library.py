@@ -64,6 +64,15 @@ class Liked(_Model):
     added_at: str
 
 
+class Play(_Model):
+    """One play: `played_at` is when it ended, as Spotify's recently-played and export stamp it."""
+
+    track_id: str
+    played_at: str
+    ms_played: int
+    context: dict | None = None
+
+
 class LocalFile(_Model):
     name: str
     artist: str
@@ -151,6 +160,7 @@ class Library(_Model):
     liked: dict[str, list[Liked]] = {}
     playlists: list[Playlist] = []
     enrichment: Enrichment = Enrichment()
+    plays: dict[str, list[Play]] = {}
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Library":
@@ -164,6 +174,8 @@ class Library(_Model):
         problems += [f"track {t.id}: unknown artist {x}" for t in self.tracks for x in t.artist_ids if x not in artists]
         problems += [f"liked[{u}]: unknown user" for u in self.liked if u not in users]
         problems += [f"liked[{u}]: unknown track {s.track_id}" for u, ss in self.liked.items() for s in ss if s.track_id not in tracks]
+        problems += [f"plays[{u}]: unknown user" for u in self.plays if u not in users]
+        problems += [f"plays[{u}]: unknown track {p.track_id}" for u, ps in self.plays.items() for p in ps if p.track_id not in tracks]
         for p in self.playlists:
             problems += [f"playlist {p.id}: unknown user {x}" for x in [p.owner, *p.collaborators, *p.followers] if x not in users]
             problems += [f"playlist {p.id}: unknown track {i.track_id}" for i in p.items if i.track_id and i.track_id not in tracks]
