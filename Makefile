@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: demo test ui bench install browser clean
+.PHONY: demo test ui bench install browser postgres clean
 
 demo: install
 	$(BIN)/mixtape demo
 
-test: install browser
+test: install browser postgres
 	$(BIN)/python -m pytest
 
 ui: install
@@ -29,6 +29,9 @@ $(VENV)/.installed: pyproject.toml
 
 browser:
 	@bash scripts/install-chromium.sh
+
+postgres:
+	@sh scripts/install-postgres.sh
 
 clean:
 	rm -rf $(VENV) data .dagster_home test-artifacts
