@@ -25,6 +25,7 @@ from urllib.parse import quote_plus, urlencode
 
 from sandbox.harness import Fault, RateWindow, Request, Response
 from sandbox.library import Playlist, PlaylistItem
+from sandbox.top import get_top
 from sandbox.world import Grant, World
 
 OPEN = "https://open.spotify.com"
@@ -307,6 +308,7 @@ class SpotifyService:
             ("GET", "/v1/me", self.get_me),
             ("GET", "/v1/me/tracks", self.get_saved_tracks),
             ("GET", "/v1/me/playlists", self.get_my_playlists),
+            ("GET", "/v1/me/top/{type}", lambda request: get_top(self, request)),
             ("POST", "/v1/me/playlists", self.create_playlist),
             ("GET", "/v1/playlists/{playlist_id}", self.get_playlist),
             ("PUT", "/v1/playlists/{playlist_id}", self.change_details),
