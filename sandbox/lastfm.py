@@ -1,5 +1,5 @@
 """The sandbox Last.fm API: track.getInfo, track.getCorrection, track.getTopTags, track.getSimilar,
-artist.getInfo and artist.getTopTags.
+artist.getInfo, artist.getTopTags and user.getRecentTracks (a sandbox user's plays, see `sandbox.plays`).
 
 Last.fm's habits: the error code is in the body (`{"error": 6, "message", "links": []}`) whatever the
 HTTP status; most numbers are strings; a list of one (a single tag) is an object, not a list. Names
@@ -14,6 +14,7 @@ from urllib.parse import quote_plus
 
 from sandbox.harness import Fault, IndexedService, Request, Response
 from sandbox.matching import LastfmIndex
+from sandbox.plays import PlayHistory, recent_tracks_page
 from sandbox.world import World
 
 RATE_LIMIT = (5, 1.0)  # requests, seconds
@@ -77,6 +78,7 @@ class LastfmService(IndexedService):
             "track.getcorrection": self.track_correction,
             "track.gettoptags": self.track_top_tags,
             "track.getsimilar": self.track_similar,
+            "user.getrecenttracks": self.recent_tracks,
         }.get(query.get("method", "").lower())
         if handler is None:
             return error(400, 3)
@@ -147,6 +149,15 @@ class LastfmService(IndexedService):
             return error(200, 6, "Track not found")
         return Response(200, {"similartracks": {"track": [], "@attr": {"artist": entry.artist}}})
 
+    def recent_tracks(self, query: dict, autocorrect: bool) -> Response:
+        """A user's scrobbles: the sandbox user of that name scrobbles every play Last.fm would count."""
+        user = query.get("user", "")
+        if not user:
+            return error(400, 6)
+        if user not in self.plays.by_user and user not in {u.id for u in self.world.library.users}:
+            return error(200, 6, "User not found")
+        return Response(200, recent_tracks_page(self.plays, user, self.world.clock.now(), query))
+
     # --- lookups ------------------------------------------------------------------------------
 
     @staticmethod
@@ -160,6 +171,7 @@ class LastfmService(IndexedService):
         return self.artists.find((artist,), autocorrect)
 
     def _index(self, library) -> None:
+        self.plays = PlayHistory(library)
         enrichment = library.enrichment
         self.artists = LastfmIndex()
         artist_variants: dict[str, list[str]] = {}
