@@ -21,9 +21,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Iterator
 
 from sandbox.library import Library
+from sandbox.plays import listening
 
 NOT_BASE62 = str.maketrans("+/", "Qz")
 END = datetime(2026, 11, 1)  # the newest `added_at`; fixed so output does not depend on today
+PLAY_DAYS = 28  # each user's plays in the library: the four weeks before END
 
 
 @dataclass(frozen=True)
@@ -449,7 +451,9 @@ def _generate(seed: int, users: int | list[str], liked: int, playlists: int, big
         "artists": gen.artists, "albums": gen.albums, "tracks": gen.tracks, "episodes": episodes,
         "liked": saved, "playlists": lists, "enrichment": gen.enrichment(),
     }
-    return Library.model_validate(data)
+    library = Library.model_validate(data)
+    library.plays = {user: listening(library, user, END - timedelta(days=PLAY_DAYS), END) for user in user_ids}
+    return library
 
 
 # How many of the demo user's newest likes are moved into the last weeks before the day the demo
@@ -467,7 +471,7 @@ def demo_library(today: date | None = None) -> Library:
     """The fixed library of `make demo`: users demo and friend, 120 liked songs each from the 1960s
     to the 2020s, five playlists each (the demo user collaborates on "Party road"), with every
     awkward item kind. The demo user's newest likes fall in the three weeks before `today` (default:
-    today, UTC), one every other day, and a dozen liked songs are at a running tempo, so every README
+    today, UTC), one every other day, the users' plays in the four weeks before it, and a dozen liked songs are at a running tempo, so every README
     example yields tracks; everything else is the same whatever the day."""
     library = generate_library(seed=2026, users=["demo", "friend"], liked=DEMO_LIKED, playlists=DEMO_PLAYLISTS,
                                big_playlist=DEMO_BIG_PLAYLIST)
@@ -475,6 +479,8 @@ def demo_library(today: date | None = None) -> Library:
     newest = datetime(today.year, today.month, today.day, 9, 0) - timedelta(days=1)
     for k, saved in enumerate(library.liked["demo"][:DEMO_FRESH_LIKES]):
         saved.added_at = (newest - timedelta(days=2 * k, minutes=7 * k)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    midnight = datetime(today.year, today.month, today.day)
+    library.plays = {user: listening(library, user, midnight - timedelta(days=PLAY_DAYS), midnight) for user in library.plays}
     set_running_tempo(library, "demo")
     return library
 

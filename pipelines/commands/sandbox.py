@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _library_arguments(generate)
     generate.add_argument("--profile", choices=["devmode", "extended"], default="devmode")
     generate.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    generate.add_argument("--export-dir", type=Path,
+                          help="also write each user's Extended Streaming History export of the library's plays to DIR/<user>/")
     generate.set_defaults(func=run_generate)
 
 
@@ -151,6 +153,11 @@ def run_generate(args: argparse.Namespace) -> int:
 
     library = generate_library(args.seed if args.seed is not None else 1, args.users, args.liked, args.playlists, profile=args.profile)
     text = json.dumps(library.model_dump(mode="json"), ensure_ascii=False)
+    if args.export_dir:
+        from sandbox.plays import write_export
+
+        for user in library.plays:
+            write_export(library, user, args.export_dir / user)
     if args.out:
         args.out.write_text(text + "\n")
     else:

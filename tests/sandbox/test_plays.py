@@ -119,3 +119,18 @@ def test_the_export_lists_every_play_with_the_real_field_names(tmp_path):
     with zipfile.ZipFile(archive) as opened:
         names = opened.namelist()
     assert names == ["Spotify Extended Streaming History/Streaming_History_Audio_2026_0.json"]
+
+
+def test_generate_writes_each_users_export_of_the_librarys_plays(tmp_path):
+    from tests.sandbox.test_sandbox_cli import mixtape
+
+    out, exports = tmp_path / "lib.json", tmp_path / "exports"
+    process = mixtape("sandbox", "generate", "--seed", "2", "--users", "2", "--liked", "30", "--playlists", "1",
+                      "--out", str(out), "--export-dir", str(exports))
+    assert process.wait(timeout=60) == 0, process.stderr.read()
+    library = generate_library(2, 2, 30, 1)
+    assert set(library.plays) == {"alice", "bob"} and all(library.plays.values())
+    for user, plays in library.plays.items():
+        rows = [row for f in sorted((exports / user).glob("Streaming_History_Audio_*.json")) for row in json.loads(f.read_text())]
+        assert [(r["ts"], r["spotify_track_uri"]) for r in rows] == \
+            [(p.played_at[:19] + "Z", f"spotify:track:{p.track_id}") for p in plays]
