@@ -165,13 +165,47 @@ def test_every_awkward_item_kind(sandboxes, conforms, profile):
     assert unplayable and unplayable[0]["restrictions"] == {"reason": "market"}
 
 
-def test_episodes_are_null_unless_asked_for(sp, demo):
-    playlist = owned(demo)
+@pytest.mark.parametrize("profile", PROFILES)
+def test_episodes_come_dressed_as_tracks_unless_asked_for(sandboxes, conforms, profile):
+    """Spotify does not hide an episode from a client that left out additional_types=episode: it sends a
+    track-like object (show as album and artist, the episode/track flags, no `show` key), never null."""
+    running = sandboxes.start(profile=profile)
+    sp = sandboxes.client(running)
+    playlist = owned(running)
     with_episodes = all_items(sp, playlist.id)
     tracks_only = all_items(sp, playlist.id, additional_types=("track",))
     episode_positions = [n for n, e in enumerate(with_episodes) if e["item"] and e["item"]["type"] == "episode"]
     assert episode_positions
-    assert all(tracks_only[n]["item"] is None for n in episode_positions)
+    for n in episode_positions:
+        episode, dressed = with_episodes[n]["item"], tracks_only[n]["item"]
+        conforms(tracks_only[n], "playlist_item")
+        conforms(dressed, "episode_as_track")
+        assert dressed["id"] == episode["id"] and dressed["uri"] == episode["uri"] and dressed["name"] == episode["name"]
+        assert "show" not in dressed and dressed["album"]["id"] == dressed["artists"][0]["id"] == episode["show"]["id"]
+        assert ("popularity" in dressed) == (profile == "extended")
+        assert ("track" in tracks_only[n]) == (profile == "extended")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_audio_features_answer_403_without_a_message(sandboxes, profile):
+    running = sandboxes.start(profile=profile)
+    token = sandboxes.token(running)
+    track_id = running.world.library.tracks[0].id
+    for path in (f"/v1/audio-features?ids={track_id}", f"/v1/audio-features/{track_id}"):
+        answer = call(running, "GET", path, token)
+        assert answer.status_code == 403 and answer.json() == {"error": {"status": 403}}
+    assert call(running, "GET", "/v1/audio-features", None).status_code == 401
+    with pytest.raises(SpotifyException) as raised:
+        sandboxes.client(running).audio_features([track_id])
+    assert raised.value.http_status == 403
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_albums_keep_empty_genres(sandboxes, profile):
+    running = sandboxes.start(profile=profile)
+    sp = sandboxes.client(running)
+    album = sp.album(running.world.library.albums[0].id)
+    assert album["genres"] == []
 
 
 def test_is_playable_only_with_a_market(sp, demo):
