@@ -449,6 +449,16 @@ class SpotifyResource(dg.ConfigurableResource):
         return self._get(user, "GET /v1/me/player/recently-played",
                          lambda sp: sp.current_user_recently_played(limit=limit, after=after_ms))
 
+    def top_items(self, user: str, kind: str, time_range: str) -> list[dict]:
+        """The user's top `kind` ("tracks" or "artists") in `time_range`, best first: every page of 50
+        (GET /v1/me/top/{type})."""
+        def first_page(sp: spotipy.Spotify) -> dict:
+            read = sp.current_user_top_tracks if kind == "tracks" else sp.current_user_top_artists
+            return read(limit=50, offset=0, time_range=time_range)
+
+        first = self._get(user, f"GET /v1/me/top/{kind}", first_page)
+        return [item for page in self.pages(user, first) for item in page["items"]]
+
     def next_page(self, user: str, page: dict) -> dict | None:
         """The page after `page` (following its absolute `next` URL), or None at the end."""
         url = page.get("next")
