@@ -49,10 +49,11 @@ def test_pages_of_50_reach_every_top_item_once(sandboxes, demo, time_range):
         assert 0 < len(items) <= SIZES[time_range]
         assert len({i["id"] for i in items}) == len(items)
         assert requests == -(-len(items) // 50)
-    kept = {s.track_id for s in demo.world.library.liked["demo"]}
-    kept |= {i.track_id for p in demo.world.library.playlists if p.owner == "demo" or "demo" in p.collaborators
-             for i in p.items if i.track_id}
-    assert {t["id"] for t in read_all(sp, "tracks", time_range)[0]} <= kept
+    library = demo.world.library
+    known = {s.track_id for s in library.liked["demo"]} | {p.track_id for p in library.plays.get("demo", [])}
+    known |= {i.track_id for p in library.playlists if p.owner == "demo" or "demo" in p.collaborators
+              for i in p.items if i.track_id}
+    assert {t["id"] for t in read_all(sp, "tracks", time_range)[0]} <= known
 
 
 def test_the_default_range_is_medium_term_and_links_echo_it(sandboxes, demo):
@@ -92,5 +93,8 @@ def test_derivation_is_pure_and_artists_sum_their_tracks():
     assert scores == track_scores("u", ["a", "b", "c"], "short_term", 20000)
     assert all(0 <= s < 1 for s in scores.values())
     assert top_track_ids({"a": 0.2, "b": 0.9, "c": 0.5}, 2) == ["b", "c"]
+    played = track_scores("u", ["a", "b"], "short_term", 20000, plays={"c": 10, "b": 5})
+    assert set(played) == {"a", "b", "c"} and played["c"] >= 3 and 1.5 <= played["b"] < 2.5 and played["a"] < 1
+    assert played["c"] > played["a"]  # the most played track beats any track never played
     # x has two middling tracks (0.2 + 0.5), y one good one (0.6)
     assert top_artist_ids({"a": 0.2, "b": 0.6, "c": 0.5}, {"a": ["x"], "b": ["y"], "c": ["x"]}, 5) == ["x", "y"]
