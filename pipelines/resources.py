@@ -119,7 +119,8 @@ def resources_from_env() -> dict:
                        aws_region="AWS_REGION", **DATA_DIR),
         ),
         "deezer": DeezerResource(clock=clock, **env_vars(base_url="DEEZER_API_BASE", **DATA_DIR)),
-        "lastfm": LastfmResource(clock=clock, **env_vars(base_url="LASTFM_API_BASE", api_key="LASTFM_API_KEY", **DATA_DIR)),
+        "lastfm": LastfmResource(clock=clock, **env_vars(base_url="LASTFM_API_BASE", api_key="LASTFM_API_KEY",
+                                                         usernames="MIXTAPE_LASTFM_USERS", **DATA_DIR)),
         "musicbrainz": MusicbrainzResource(clock=clock, **env_vars(base_url="MUSICBRAINZ_API_BASE", **DATA_DIR)),
         "rule_file": RuleFile(**env_vars(path="MIXTAPE_RULES")),
     }

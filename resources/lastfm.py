@@ -1,4 +1,5 @@
-"""Last.fm: tags, listeners and playcount of tracks and artists (reference §D), on the shared HTTP layer."""
+"""Last.fm: tags, listeners and playcount of tracks and artists (reference §D), and a user's scrobbles,
+on the shared HTTP layer."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from resources.http import ApiResource, JsonApi, Outcome, Reply, as_int, as_list
+from resources.http import ApiResource, JsonApi, Outcome, Reply, ServiceError, as_int, as_list
 from resources.settings import LASTFM_API_BASE
 
 # The old ToS said 5 requests per second; the reference budgets at most 4.
 RATE = (4, 1.0)
 SANDBOX_API_KEY = "sandbox-lastfm-key"
+RECENT_PAGE = 200  # user.getRecentTracks' largest page
 MISSING_CODES = {6}  # invalid parameters / not found
 RETRYABLE_CODES = {8, 11, 16, 29}  # operation failed, offline, temporarily unavailable, rate limit
 
@@ -31,6 +33,14 @@ class LastfmArtistInfo:
     listeners: int | None
     playcount: int | None
     tags: list[str]
+
+
+@dataclass
+class Scrobble:
+    artist: str
+    track: str
+    album: str | None
+    started_at: int  # Unix seconds: Last.fm stamps a scrobble with the start of the play
 
 
 def classify(reply: Reply) -> Outcome:
@@ -55,6 +65,16 @@ def tag_names(tags: dict | str | None) -> list[str]:
     if not isinstance(tags, dict):
         return []
     return [t["name"] for t in as_list(tags.get("tag")) if isinstance(t, dict) and t.get("name")]
+
+
+def parse_scrobble(row: dict) -> Scrobble | None:
+    """One user.getRecentTracks entry; None for the track playing now (no date)."""
+    started = as_int((row.get("date") or {}).get("uts"))
+    if started is None:
+        return None
+    album = (row.get("album") or {}).get("#text") or None
+    return Scrobble(artist=(row.get("artist") or {}).get("#text") or "", track=row.get("name") or "", album=album,
+                    started_at=started)
 
 
 class LastfmClient:
@@ -89,10 +109,31 @@ class LastfmClient:
             tags=tag_names(info.get("tags")),
         )
 
+    def recent_tracks(self, user: str, since: int) -> list[Scrobble]:
+        """The user's scrobbles that started at `since` (Unix seconds) or later, oldest first, reading
+        user.getRecentTracks page by page (the track playing now has no date yet and is left out)."""
+        scrobbles: list[Scrobble] = []
+        page, pages = 1, 1
+        while page <= pages:
+            body = self._call("user.getRecentTracks", user=user, limit=str(RECENT_PAGE), page=str(page), **{"from": str(since)})
+            if body is None:
+                raise ServiceError("lastfm", f"no Last.fm user named {user!r}")
+            recent = body.get("recenttracks") or {}
+            scrobbles += [scrobble for row in as_list(recent.get("track")) if (scrobble := parse_scrobble(row))]
+            pages = as_int((recent.get("@attr") or {}).get("totalPages")) or 1
+            page += 1
+        return sorted(scrobbles, key=lambda s: s.started_at)
+
     def _call(self, method: str, **params: str) -> dict | None:
         query = {"method": method, **params, "autocorrect": "1", "api_key": self.api_key, "format": "json"}
         outcome = self.api.get("/2.0/", query, f"GET /2.0/?method={method}")
         return outcome.data if outcome.kind == "found" else None
+
+
+def parse_usernames(text: str | None) -> dict[str, str]:
+    """"alice=rj, bob=bobfm" -> {"alice": "rj", "bob": "bobfm"}."""
+    pairs = [part.split("=", 1) for part in (text or "").split(",") if "=" in part]
+    return {user.strip(): name.strip() for user, name in pairs if user.strip() and name.strip()}
 
 
 class LastfmResource(ApiResource):
@@ -100,6 +141,12 @@ class LastfmResource(ApiResource):
 
     base_url: str = Field(default=LASTFM_API_BASE, description="API base URL")
     api_key: str | None = Field(default=None, description="the API key: configure it as an EnvVar; None: the sandbox's")
+    usernames: str | None = Field(default=None, description="whose scrobbles to read: `user=lastfm_name` pairs, "
+                                  "comma-separated (MIXTAPE_LASTFM_USERS)")
+
+    def username_of(self, user: str) -> str | None:
+        """The Last.fm account configured for a mixtape user, or None."""
+        return parse_usernames(self.usernames).get(user)
 
     def client(self) -> LastfmClient:
         return LastfmClient(self._api("lastfm", classify, RATE), self.api_key or SANDBOX_API_KEY)
