@@ -1,4 +1,4 @@
-"""MusicBrainz: find a recording (its ISRC and genres) by artist and title (reference §E)."""
+"""MusicBrainz: find a recording (its ISRC and genres) by artist and title (reference §E); read its genre list."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from resources.settings import MUSICBRAINZ_API_BASE
 # Documented: 1 request per second on average (the limiter leaves room for arrival jitter).
 RATE = (1, 1.0)
 MIN_SCORE = 90
+# The most genres one page of /ws/2/genre/all holds (its default is 25).
+GENRE_PAGE = 100
 
 
 @dataclass
@@ -82,6 +84,20 @@ class MusicbrainzClient:
         """The recordings filed under an ISRC (several are possible); [] when unknown."""
         outcome = self.api.get(f"/ws/2/isrc/{isrc}", {"inc": "artists+isrcs", "fmt": "json"}, "GET /ws/2/isrc/{isrc}")
         return [] if outcome.kind == "missing" else as_list(outcome.data.get("recordings"))
+
+    def genres(self) -> list[str]:
+        """Every name on MusicBrainz's genre list (its curated genres, lower case), read page by page."""
+        names: list[str] = []
+        offset = 0
+        while True:
+            params = {"limit": str(GENRE_PAGE), "offset": str(offset), "fmt": "json"}
+            outcome = self.api.get("/ws/2/genre/all", params, "GET /ws/2/genre/all")
+            body = outcome.data if outcome.kind == "found" else {}
+            page = as_list(body.get("genres"))
+            names += [g["name"] for g in page if isinstance(g, dict) and g.get("name")]
+            offset += len(page)
+            if not page or offset >= (as_int(body.get("genre-count")) or 0):
+                return names
 
 
 class MusicbrainzResource(ApiResource):

@@ -1,9 +1,10 @@
-"""The sandbox MusicBrainz WS/2: ISRC lookup, recording search and recording lookup.
+"""The sandbox MusicBrainz WS/2: ISRC lookup, recording search, recording lookup and the genre list.
 
 MusicBrainz's habits: at most 1 request per second (503 beyond, counted as a violation), 403 for a
 request without a User-Agent, 404 for an unknown ISRC or recording. Search is Lucene-like, folding
 case and accents but nothing else (see `sandbox.matching`). The catalog is
-`world.library.enrichment.musicbrainz`.
+`world.library.enrichment.musicbrainz`; the genre list (`GET /ws/2/genre/all`, paged by limit and
+offset, sorted by name) is `sandbox.musicbrainz_genres`, whatever the library.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime, timezone
 
 from sandbox.harness import Fault, IndexedService, Request, Response
 from sandbox.matching import Group, parse_query, search_score, words
+from sandbox.musicbrainz_genres import GENRES
 from sandbox.world import World
 
 RATE_LIMIT = (1, 1.0)  # requests, seconds
@@ -43,6 +45,7 @@ class MusicbrainzService(IndexedService):
             ("GET", "/musicbrainz/ws/2/isrc/{isrc}", self.lookup_isrc),
             ("GET", "/musicbrainz/ws/2/recording", self.search_recordings),
             ("GET", "/musicbrainz/ws/2/recording/{mbid}", self.lookup_recording),
+            ("GET", "/musicbrainz/ws/2/genre/all", self.genre_list),
         ]
 
     def before(self, request: Request) -> Response | None:
@@ -88,6 +91,13 @@ class MusicbrainzService(IndexedService):
         if entry is None:
             return Response(404, NOT_FOUND)
         return Response(200, self._recording(entry, self._inc(request)))
+
+    def genre_list(self, request: Request) -> Response:
+        limit = max(1, min(int(request.query.get("limit", 25)), 100))
+        offset = int(request.query.get("offset", 0))
+        page = [{"id": str(uuid.uuid5(_NAMESPACE, "genre:" + name)), "name": name, "disambiguation": ""}
+                for name in GENRES[offset:offset + limit]]
+        return Response(200, {"genre-count": len(GENRES), "genre-offset": offset, "genres": page})
 
     # --- shapes -------------------------------------------------------------------------------
 
