@@ -137,7 +137,7 @@ def test_preview_without_a_managed_playlist_says_it_would_be_created(demo_env, t
     path = _write(tmp_path, RULES)
     assert main(["preview", "Party subset", "--user", "demo", "--file", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "a push would create it with 10 tracks" in out and "source: playlist Party road" in out
+    assert "a push would create it with 10 tracks" in out and "│ playlist Party road\n" in out
 
 
 def test_preview_diffs_against_the_managed_playlist(demo_env, tmp_path, capsys):
