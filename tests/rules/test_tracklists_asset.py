@@ -133,7 +133,8 @@ def demo_env(demo_built, monkeypatch):
     return demo_built
 
 
-def test_preview_without_a_managed_playlist_says_it_would_be_created(demo_env, tmp_path, capsys):
+def test_preview_without_a_managed_playlist_says_it_would_be_created(demo_env, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # no cell cut
     path = _write(tmp_path, RULES)
     assert main(["preview", "Party subset", "--user", "demo", "--file", str(path)]) == 0
     out = capsys.readouterr().out
