@@ -19,7 +19,8 @@ FULL_RESYNC_CONFIG = dg.RunConfig(ops={"liked_songs": {"config": {"force_full_sy
 
 
 @dg.schedule(cron_schedule=FULL_RESYNC_CRON, job=INGEST_JOB, execution_timezone="UTC",
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+             default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="Weekly: every user's liked songs re-read in full, so an incremental sync never drifts.")
 def full_liked_songs_resync(context: dg.ScheduleEvaluationContext, spotify: SpotifyResource):
     """Weekly: every user's liked songs re-read in full (and the catalog rebuilt from them)."""
     state = spotify.budget.state()

@@ -192,7 +192,9 @@ mixtape_automation = dg.AutomationConditionSensorDefinition(
 )
 
 
-@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Reports today's Spotify request budget on ops/spotify_budget: requests left, resume time, "
+                       "the budget check.")
 def spotify_budget(context: dg.SensorEvaluationContext, spotify: SpotifyResource):
     """Reports today's Spotify request budget on `ops/spotify_budget` (metadata and the budget check)."""
     state = spotify.budget.state()
@@ -206,7 +208,9 @@ def spotify_budget(context: dg.SensorEvaluationContext, spotify: SpotifyResource
     )
 
 
-@dg.sensor(job=INGEST_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job=INGEST_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Adds a partition for each new user in the token store and starts their first sync "
+                       "within budget.")
 def new_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResource):
     """Adds a partition for each user in the token store that has none, and syncs them within budget."""
     known = set(context.instance.get_dynamic_partitions(spotify_users.name))
@@ -225,7 +229,8 @@ def new_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResou
     )
 
 
-@dg.sensor(job=INGEST_JOB, minimum_interval_seconds=TTL_CHECK_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job=INGEST_JOB, minimum_interval_seconds=TTL_CHECK_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Per-user cache TTL: re-syncs each user whose library is older than the library TTL.")
 def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
     """The per-user cache TTL: refreshes each user whose library is older than LIBRARY_TTL."""
     state = spotify.budget.state()
@@ -245,7 +250,9 @@ def stale_spotify_users(context: dg.SensorEvaluationContext, spotify: SpotifyRes
     )
 
 
-@dg.sensor(job=INGEST_JOB, minimum_interval_seconds=5 * 60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job=INGEST_JOB, minimum_interval_seconds=5 * 60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Cheap change detection (2 requests a user): syncs only the users and sources that changed "
+                       "on Spotify.")
 def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
     """Cheap change detection: syncs only the users, and only the sources, that changed on Spotify."""
     state = spotify.budget.state()

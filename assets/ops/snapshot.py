@@ -22,7 +22,8 @@ def warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) 
                                           "size_mb": round(path.stat().st_size / 1e6, 2)})
 
 
-snapshot_job = dg.define_asset_job("warehouse_snapshot_job", selection=[warehouse_snapshot])
+snapshot_job = dg.define_asset_job("warehouse_snapshot_job", selection=[warehouse_snapshot],
+                                  description="Refresh the read-only snapshot of the warehouse that ad-hoc SQL opens.")
 
 
 @dg.run_status_sensor(
