@@ -41,6 +41,10 @@ def ttl_policy(ttl: timedelta, warn_fraction: float = WARN_FRACTION) -> dg.Fresh
 
 LIBRARY_FRESHNESS = ttl_policy(LIBRARY_TTL)
 
+# Top tracks and artists read within 24 hours are not read again: the TTL is their cooldown.
+TOP_ITEMS_TTL = timedelta(hours=24)
+TOP_ITEMS_FRESHNESS = ttl_policy(TOP_ITEMS_TTL)
+
 SPOTIFY_PAUSED = dg.AutomationCondition.asset_matches(
     BUDGET_KEY, dg.AutomationCondition.any_checks_match(dg.AutomationCondition.check_failed())
 ).with_label("spotify budget spent or quota cooldown")

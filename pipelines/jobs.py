@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from assets import enrichment, marts, ops, playlists, report, spotify
+from assets import enrichment, listening, marts, ops, playlists, report, spotify
 from assets.ops.api_requests import api_requests
 from assets.playlists.push import push_playlists
 
@@ -42,7 +42,7 @@ def stage_selection(stage: str) -> dg.AssetSelection:
     """The assets of one stage, by asset group (the push on its own)."""
     push = dg.AssetSelection.assets(push_playlists)
     return {
-        "ingest": dg.AssetSelection.groups("spotify"),
+        "ingest": dg.AssetSelection.groups("spotify", "listening"),
         "enrich": dg.AssetSelection.groups("enrichment"),
         "rules": dg.AssetSelection.groups("playlists") - push,
         "push": push,
@@ -65,7 +65,7 @@ class StageJob:
         return f"{DESCRIPTIONS[self.stage]} {scope}"
 
 
-STAGE_GROUPS = {"ingest": ("spotify",), "enrich": ("enrichment",), "rules": ("playlists",), "push": ("playlists",),
+STAGE_GROUPS = {"ingest": ("spotify", "listening"), "enrich": ("enrichment",), "rules": ("playlists",), "push": ("playlists",),
                 "marts": ("marts", "report")}
 
 
@@ -81,7 +81,7 @@ def stage_of(key: dg.AssetKey, group: str) -> str | None:
 def stage_jobs(assets=None) -> list[StageJob]:
     """Every stage's jobs, in run order (a stage's shared job before its per-user one)."""
     if assets is None:
-        assets = [a for d in (spotify.defs, enrichment.defs, playlists.defs, marts.defs, report.defs, ops.defs)
+        assets = [a for d in (spotify.defs, listening.defs, enrichment.defs, playlists.defs, marts.defs, report.defs, ops.defs)
                   for a in d.assets or [] if isinstance(a, dg.AssetsDefinition)]
     members: dict[tuple[str, bool], list[dg.AssetKey]] = {}
     for definition in assets:

@@ -25,7 +25,7 @@ def test_every_table_has_exactly_one_producer(tmp_path):
 
 def test_groups_match_key_prefixes():
     assert [s.key for s in SPECS if s.key.path[0] != s.group_name] == []
-    assert {s.group_name for s in SPECS} == {"spotify", "enrichment", "playlists", "marts", "report", "ops"}
+    assert {s.group_name for s in SPECS} == {"spotify", "listening", "enrichment", "playlists", "marts", "report", "ops"}
 
 
 def test_ingestion_reads_nothing_the_push_writes():
