@@ -142,22 +142,30 @@ def is_user_partitioned(table: str) -> bool:
     return "user_id" in mart_columns(table)
 
 
-@cache
 def mart_columns(mart: str) -> tuple[str, ...]:
     """A mart's column names, from its select over an empty in-memory copy of the tables."""
+    try:
+        return _every_mart_columns()[mart]
+    except KeyError:
+        raise KeyError(f"no mart {mart} in sql/marts") from None
+
+
+@cache
+def _every_mart_columns() -> dict[str, tuple[str, ...]]:
+    # One in-memory catalog for them all: marts may select from marts declared before them.
     con = duckdb.connect()
     try:
         for schema in _schemas([*table_ddl(), *mart_queries()]):
             con.execute(f"create schema if not exists {schema}")
         for ddl in table_ddl().values():
             con.execute(ddl)
+        columns = {}
         for name, query in mart_queries().items():
-            if name == mart:
-                return tuple(row[0] for row in con.sql(f"describe select * from ({query})").fetchall())
+            columns[name] = tuple(row[0] for row in con.sql(f"describe select * from ({query})").fetchall())
             con.execute(f"create table {name} as select * from ({query}) limit 0")
+        return columns
     finally:
         con.close()
-    raise KeyError(f"no mart {mart} in sql/marts")
 
 
 def _schemas(names: list[str]) -> set[str]:
@@ -189,22 +197,15 @@ class Warehouse(dg.ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection on which every table, mart and contract view can be queried."""
-        con = self._open_duckdb() if self.is_duckdb else self._open_parquet()
+        if self.is_duckdb:
+            with _shared_cursor(self.database_path) as con:
+                yield con
+            return
+        con = self._open_parquet()
         try:
             yield con
         finally:
             con.close()
-
-    def _open_duckdb(self) -> duckdb.DuckDBPyConnection:
-        self.database_path.parent.mkdir(parents=True, exist_ok=True)
-        new = not self.database_path.exists()  # a file deleted and made again may reuse its inode
-        con = _connect_when_unlocked(str(self.database_path))
-        stat = self.database_path.stat()
-        file_identity = (str(self.database_path.resolve()), stat.st_dev, stat.st_ino)
-        if new or file_identity not in _SCHEMA_ENSURED:  # upgrading is idempotent: once per process and file is enough
-            _ensure_schema(con)
-            _SCHEMA_ENSURED.add(file_identity)
-        return con
 
     def upgrade(self) -> list[str]:
         """Bring the warehouse to the current layout now; the names of the migration steps it needed.
@@ -420,6 +421,130 @@ class Warehouse(dg.ConfigurableResource):
 
 
 _SCHEMA_ENSURED: set[tuple[str, int, int]] = set()
+
+# This process keeps one DuckDB instance per file while any connection on it is open. Opening a file
+# costs ~30 ms and a run opens it a hundred times, so inside `runs_in_process()` the instance also stays
+# open for a moment after use. DuckDB lets one process hold a file, so it is closed at the first idle
+# moment once held a while: another process waiting for the file gets its turn within seconds.
+_LINGER_SECONDS = 0.3
+_HOLD_SECONDS = 2.0
+_lingering = 0
+
+
+@dataclass
+class _SharedFile:
+    con: duckdb.DuckDBPyConnection
+    identity: tuple[int, int, int]  # process, device, inode: a fork or a file made anew opens afresh
+    opened_at: float
+    users: int = 0
+    idle_timer: threading.Timer | None = None
+
+
+_SHARED_LOCK = threading.Lock()
+_SHARED: dict[str, _SharedFile] = {}
+
+
+@contextmanager
+def _shared_cursor(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on this process's shared instance of the warehouse file at `path`."""
+    with _SHARED_LOCK:
+        shared = _shared_file(path)
+        shared.users += 1
+        if shared.idle_timer is not None:
+            shared.idle_timer.cancel()
+            shared.idle_timer = None
+        cursor = shared.con.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+        with _SHARED_LOCK:
+            shared.users -= 1
+            if shared.users == 0:
+                _release_when_idle(str(path.resolve()), shared)
+
+
+def _shared_file(path: Path) -> _SharedFile:
+    key = str(path.resolve())
+    shared = _SHARED.get(key)
+    if shared is not None and shared.identity == _identity(path):
+        return shared
+    if shared is not None:
+        _SHARED.pop(key)
+        if shared.identity[0] == os.getpid() and shared.users == 0:
+            _close_shared(shared)
+    con = _open_warehouse_file(path)
+    shared = _SHARED[key] = _SharedFile(con, _identity(path), time.monotonic())
+    return shared
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return os.getpid(), stat.st_dev, stat.st_ino
+
+
+@contextmanager
+def runs_in_process() -> Iterator[None]:
+    """Within: warehouse files stay open between uses, for runs whose steps follow one another closely."""
+    global _lingering
+    with _SHARED_LOCK:
+        _lingering += 1
+    try:
+        yield
+    finally:
+        with _SHARED_LOCK:
+            _lingering -= 1
+            for key, shared in list(_SHARED.items()):
+                if not _lingering and shared.users == 0:
+                    _close_if_idle(key, shared, locked=True)
+
+
+def _release_when_idle(key: str, shared: _SharedFile) -> None:
+    if not _lingering or time.monotonic() - shared.opened_at > _HOLD_SECONDS:
+        _close_if_idle(key, shared, locked=True)
+        return
+    shared.idle_timer = threading.Timer(_LINGER_SECONDS, _close_if_idle, (key, shared))
+    shared.idle_timer.daemon = True
+    shared.idle_timer.start()
+
+
+def _close_if_idle(key: str, shared: _SharedFile, locked: bool = False) -> None:
+    if not locked:
+        with _SHARED_LOCK:
+            return _close_if_idle(key, shared, locked=True)
+    if shared.users == 0 and _SHARED.get(key) is shared:
+        _SHARED.pop(key)
+        _close_shared(shared)
+
+
+def _close_shared(shared: _SharedFile) -> None:
+    if shared.idle_timer is not None:
+        shared.idle_timer.cancel()
+    shared.con.close()
+
+
+@atexit.register
+def _close_shared_files() -> None:
+    with _SHARED_LOCK:
+        for key, shared in list(_SHARED.items()):
+            if shared.identity[0] == os.getpid():
+                _SHARED.pop(key)
+                _close_shared(shared)
+
+
+def _open_warehouse_file(path: Path) -> duckdb.DuckDBPyConnection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()  # a file deleted and made again may reuse its inode
+    con = _connect_when_unlocked(str(path))
+    stat = path.stat()
+    file_identity = (str(path.resolve()), stat.st_dev, stat.st_ino)
+    if new or file_identity not in _SCHEMA_ENSURED:  # upgrading is idempotent: once per process and file is enough
+        _ensure_schema(con)
+        _SCHEMA_ENSURED.add(file_identity)
+    return con
 
 
 @dataclass

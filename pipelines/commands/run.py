@@ -83,10 +83,11 @@ def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = 
     from pipelines.lifecycle import process_tags, wait_for_pool
     from pipelines.resources import resources_from_env
     from pipelines.terminal_progress import job_console
+    from resources.warehouse import runs_in_process
 
     wait_for_pool(instance)  # here SIGTERM/SIGINT act; Dagster's own wait for the pool slot ignores them
 
-    with job_console() as console:  # live progress bars when attached to a terminal
+    with job_console() as console, runs_in_process():  # live progress bars when attached to a terminal
         # the environment as it is now, not when the definitions loaded
         job_defs = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=[JOB[job.name]],
                                   resources=resources_from_env(), executor=dg.in_process_executor,
