@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from assets.automation import BUDGET_KEY, LIBRARY_TTL
+from assets.listening.sensors import LISTENING_SENSORS
 from assets.ops.budget import budget_check_evaluation, budget_metadata
 from assets.partitions import USER_TAG, spotify_users
 from assets.spotify.budget import WARM_SYNC_REQUESTS
@@ -291,4 +292,4 @@ def spotify_changes(context: dg.SensorEvaluationContext, spotify: SpotifyResourc
     return dg.SensorResult(run_requests=runs, cursor=cursor)
 
 
-SENSORS = [mixtape_automation, spotify_budget, new_spotify_users, stale_spotify_users, spotify_changes]
+SENSORS = [mixtape_automation, spotify_budget, new_spotify_users, stale_spotify_users, spotify_changes, *LISTENING_SENSORS]
