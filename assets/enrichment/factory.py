@@ -25,6 +25,7 @@ from pydantic import Field
 from assets.automation import REFRESH_WHEN_STALE, ttl_policy
 from assets.enrichment.cache import ERROR, PENDING, Ttl, coverage, fetch_all, keys_to_fetch, merge
 from assets.kinds import storage_kind
+from assets.tables import table_metadata
 from assets.progress import counted
 from assets.spend import record_spend
 from resources.http import JsonApi, ServiceError, ServiceUnavailable, requests_for
@@ -77,7 +78,7 @@ class EnrichmentSource:
     def spec(self) -> dg.AssetSpec:
         return dg.AssetSpec(
             key=self.key, description=self.description, deps=self.deps, group_name=GROUP,
-            kinds={self.service, storage_kind()}, metadata={"dagster/table_name": self.table},
+            kinds={self.service, storage_kind()}, metadata=table_metadata(self.table),
             freshness_policy=ttl_policy(self.ttl.hit), automation_condition=REFRESH_WHEN_STALE,
         )
 

@@ -14,6 +14,7 @@ from assets.automation import REFRESH_WHEN_STALE, ttl_policy
 from assets.enrichment.cache import DEFAULT_TTLS, HIT, Ttl, expires_at, is_due
 from assets.enrichment.factory import POOL, SCHEMA, EnrichConfig, enrichment_key
 from assets.kinds import storage_kind
+from assets.tables import table_metadata
 from assets.spend import record_spend
 from resources.http import ServiceUnavailable
 from resources.musicbrainz import MusicbrainzResource
@@ -43,7 +44,7 @@ def genre_rows(names: list[str], now: datetime, ttl: Ttl) -> pl.DataFrame:
     key=KEY,
     group_name="enrichment",
     kinds={"musicbrainz", storage_kind()},
-    metadata={"dagster/table_name": TABLE},
+    metadata=table_metadata(TABLE),
     freshness_policy=ttl_policy(TTL.hit),
     automation_condition=REFRESH_WHEN_STALE,
     pool=POOL,

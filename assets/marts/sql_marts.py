@@ -12,7 +12,7 @@ import dagster as dg
 
 from assets.automation import EAGER, REFRESH_WHEN_STALE
 from assets.partitions import spotify_users
-from assets.tables import table_spec
+from assets.tables import rows_metadata, table_spec
 from resources.warehouse import SQL_DIR, Warehouse, is_user_partitioned, mart_columns
 
 MARTS_DIR = SQL_DIR / "marts"
@@ -74,13 +74,13 @@ def build_mart_asset(mart: MartFile, per_user: bool, keys: dict[str, dg.AssetKey
     def _mart(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         if reshape_if_changed(warehouse, mart):
             context.log.info("%s changed its columns: table recreated, other partitions rebuild on their runs", mart.table)
+        user = context.partition_key if per_user else None
         if per_user:
-            user = context.partition_key
             rows = warehouse.query(f"select * from ({mart.sql}) where user_id = ?", [user])
-            count = warehouse.replace_partition(mart.table, user, rows)
+            warehouse.replace_partition(mart.table, user, rows)
         else:
-            count = warehouse.replace_table(mart.table, warehouse.query(mart.sql))
-        return dg.MaterializeResult(metadata={"dagster/row_count": count})
+            warehouse.replace_table(mart.table, warehouse.query(mart.sql))
+        return dg.MaterializeResult(metadata=rows_metadata(warehouse, mart.table, user))
 
     return _mart
 

@@ -10,6 +10,7 @@ import dagster as dg
 import polars as pl
 
 from assets.kinds import storage_kind
+from assets.tables import table_metadata
 from resources.budget import Ledger, utc_naive
 from resources.warehouse import Warehouse
 
@@ -41,7 +42,7 @@ def rows_to_add(totals: list[dict], recorded: pl.DataFrame) -> pl.DataFrame:
     group_name="ops",
     kinds={"sqlite", storage_kind()},
     pool="duckdb_write",
-    metadata={"dagster/table_name": TABLE},
+    metadata=table_metadata(TABLE),
 )
 def api_requests(warehouse: Warehouse) -> dg.MaterializeResult:
     """Every outside request mixtape sent, by service, endpoint, user, run and asset, copied from the request ledger."""

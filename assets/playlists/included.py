@@ -17,7 +17,7 @@ from assets.spotify.library import LIKED_OBJECTS, LIKED_OBJECTS_KEY
 from assets.spotify.parse import track_object_row
 from assets.spotify.playlist_items import PLAYLIST_OBJECTS, PLAYLIST_OBJECTS_KEY
 from assets.spotify.state import read_tables, same_rows
-from assets.tables import TABLE_NAME
+from assets.tables import table_metadata
 from resources.budget import OutOfBudget, pausable, utc_naive
 from resources.rule_file import RuleFile
 from resources.spotify import SpotifyResource
@@ -103,7 +103,7 @@ def unavailable_warning(user: str, row: dict) -> str:
     kinds={"spotify", storage_kind()},
     pool=POOL,
     automation_condition=PUSH_WHEN_CHANGED,
-    metadata={TABLE_NAME: INCLUDED_TABLE},
+    metadata=table_metadata(INCLUDED_TABLE),
 )
 def included_tracks(context: dg.AssetExecutionContext, warehouse: Warehouse, spotify: SpotifyResource,
                     rule_file: RuleFile) -> dg.MaterializeResult:

@@ -16,7 +16,7 @@ from assets.partitions import spotify_users
 from assets.spotify import SPOTIFY_ASSETS
 from assets.spotify.catalog import ARTISTS_KEY, TRACKS_KEY
 from assets.spotify.playlists import PLAYLISTS_KEY
-from assets.tables import TABLE_NAME, keys_by_table, table_spec
+from assets.tables import keys_by_table, rows_metadata, table_metadata, table_spec
 from assets.playlists.rules import (ALL_FIELDS, DEVMODE_MISSING, Evaluation, RuleFileError, conform, evaluate,
                                     load_rules)
 from resources.rule_file import MAX_BYTES, MAX_CHILD_PLAYLISTS, RuleFile
@@ -52,7 +52,7 @@ SUMMARY_KEY = dg.AssetKey(["playlists", "child_playlists"])
     kinds={"python", storage_kind()},
     pool=POOL,
     automation_condition=REFRESH_WHEN_STALE,  # shared: one user's missing catalog must not hold it back
-    metadata={TABLE_NAME: NAME_KEYS_TABLE},
+    metadata=table_metadata(NAME_KEYS_TABLE),
 )
 def name_keys(warehouse: Warehouse) -> dg.MaterializeResult:
     """Normalised keys of every catalog title and artist name, for joining the Last.fm and MusicBrainz caches."""
@@ -129,14 +129,14 @@ class TracklistsConfig(dg.Config):
     kinds={"sql", storage_kind()},
     pool=POOL,
     automation_condition=EAGER,
-    metadata={TABLE_NAME: FEATURES_TABLE},
+    metadata=table_metadata(FEATURES_TABLE),
 )
 def track_features(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """One row per track the user has, and per included track they do not have, with every rule field."""
     user = context.partition_key
     rows = warehouse.query(f"select * from ({FEATURES_SQL.read_text().strip().rstrip(';')}) where user_id = ?", [user])
-    count = warehouse.replace_partition(FEATURES_TABLE, user, rows)
-    return dg.MaterializeResult(metadata={"dagster/row_count": count,
+    warehouse.replace_partition(FEATURES_TABLE, user, rows)
+    return dg.MaterializeResult(metadata={**rows_metadata(warehouse, FEATURES_TABLE, user),
                                           "with_bpm": rows["bpm"].drop_nulls().len(),
                                           "with_genres": rows["genres"].drop_nulls().len()})
 
@@ -173,13 +173,13 @@ def child_playlist_tracks(context: dg.AssetExecutionContext, config: TracklistsC
     for error in result.errors:
         context.log.warning(f"child playlist skipped: {error}")
     rows = result.tracks.with_columns(evaluated_at=pl.lit(now))
-    count = warehouse.replace_partition(TRACKLISTS_TABLE, user, rows)
+    warehouse.replace_partition(TRACKLISTS_TABLE, user, rows)
     summary = result.summary.with_columns(evaluated_at=pl.lit(now))
     warehouse.replace_partition(SUMMARY_TABLE, user, summary)
     counts = result.counts()
     statuses = dict(summary.group_by("status").len().iter_rows())
     yield dg.MaterializeResult(asset_key=TRACKLISTS_KEY, metadata={
-        "dagster/row_count": count,
+        **rows_metadata(warehouse, TRACKLISTS_TABLE, user),
         "rows_per_child_playlist": dg.MetadataValue.json(counts),
         "invalid_rules": dg.MetadataValue.json([str(e) for e in result.errors]),
         "invalid_count": len(result.errors),

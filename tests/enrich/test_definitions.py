@@ -30,7 +30,8 @@ def test_each_source_is_one_asset_in_the_enrichment_group_naming_its_table(name)
     service, hit_ttl, upstream = EXPECTED[name]
     assert spec.key == dg.AssetKey(["enrichment", name])
     assert spec.group_name == "enrichment"
-    assert spec.metadata == {"dagster/table_name": f"enrich.{name}"}
+    assert spec.metadata["dagster/table_name"] == f"enrich.{name}"
+    assert spec.metadata["dagster/column_schema"].columns  # from its DDL
     assert spec.kinds == {service, storage_kind()}
     assert spec.description and "\n" not in spec.description
     assert [d.asset_key for d in spec.deps] == [CATALOG_TRACKS, *upstream]
@@ -48,7 +49,7 @@ def test_every_source_has_its_asset_once_in_one_step_that_runs_any_subset():
 def test_the_storage_kind_follows_the_configured_storage(monkeypatch, storage, kind):
     monkeypatch.setenv("MIXTAPE_STORAGE", storage)
     assert storage_kind() == kind
-    source = EnrichmentSource(name="x", service="deezer", description="x", key_columns=("isrc",),
+    source = EnrichmentSource(name="deezer_tracks", service="deezer", description="x", key_columns=("isrc",),
                               ttl=SOURCES[0].ttl, wanted=lambda tracks: {}, lookup=lambda client, ask: None)
     (spec,) = enrichment_assets([source]).specs
     assert spec.kinds == {"deezer", kind}
