@@ -56,7 +56,6 @@ class Preview:
 def load(warehouse, user: str, rules_file, now: dt.datetime) -> Preview:
     """Evaluate the user's rules over the stored features, as the tracklists asset does. Raises RuleFileError."""
     from assets.playlists.included import unavailable_uris
-    from assets.playlists.push import MANAGED, listing_of
     from assets.playlists.rules import load_rules
     from assets.playlists.tracklists import evaluate_user, read_features, user_playlists
 
@@ -64,12 +63,19 @@ def load(warehouse, user: str, rules_file, now: dt.datetime) -> Preview:
     unavailable = unavailable_uris(warehouse, user)
     result = evaluate_user(features, rules_file, user, now, playlist_names=user_playlists(warehouse, user),
                            unavailable=unavailable)
+    return Preview(user, load_rules(rules_file), result, features, unavailable, *push_state(warehouse, user), now)
+
+
+def push_state(warehouse, user: str) -> tuple[list[dict], object, dict]:
+    """What the push finds in the warehouse: the managed rows, the last listing, and the items ingestion read
+    of the managed playlists and of those carrying a marker."""
+    from assets.playlists.push import MANAGED, listing_of
+
     managed = warehouse.read(MANAGED, user_id=user).to_dicts()
     listed = warehouse.read("raw.playlists", user_id=user)
     listing = listing_of(listed.to_dicts(), user, listed["fetched_at"].max() if listed.height else None)
     wanted = {m["playlist_id"] for m in managed} | set(listing.marked.values())
-    return Preview(user, load_rules(rules_file), result, features, unavailable, managed, listing,
-                   stored_items(warehouse, user, wanted), now)
+    return managed, listing, stored_items(warehouse, user, wanted)
 
 
 def stored_items(warehouse, user: str, playlist_ids: set[str]) -> dict:
