@@ -42,13 +42,18 @@ class Preview:
         tracks = self.result.tracks
         return tracks.filter(tracks["child_playlist"] == name).sort("position")
 
+    def managed_parts(self, child_id: str) -> dict[int, dict]:
+        return {m["part"]: m for m in self.managed if m["child_id"] == child_id}
+
     def push(self, name: str):
         """What a push of the child playlist would do (push_preview.preview_push)."""
         from assets.playlists.push_preview import preview_push
 
         row = self.summary_row(name)
         child_id = row["child_id"] or name
-        parts = {m["part"]: m for m in self.managed if m["child_id"] == child_id}
+        parts = self.managed_parts(child_id)
+        if not parts and child_id != name and name not in set(self.result.summary["child_id"]):
+            parts = self.managed_parts(name)  # as the push: a rule just given an id keeps its playlist
         return preview_push(self.user, name, child_id, self.tracks(name)["track_uri"].to_list(), parts,
                             self.listing, self.stored, row["rule_hash"])
 
