@@ -1,13 +1,19 @@
 """The library report: charts of one user's library and one HTML page under `<data_dir>/report/<user>/`.
 
-Charts are drawn with matplotlib's object API (no pyplot, so no global state and no GUI backend)
-from the marts; the page inlines them, and each is also written next to it as an SVG file.
+Charts are drawn with matplotlib's object API (no pyplot, so no GUI backend) from the marts, in the
+font stack of `assets.report.fonts`; the page inlines them as SVG whose text stays text (the browser
+draws it, and it can be selected and searched), and each is also written next to it as an SVG file.
+Value axes end a little above the largest value, and value labels sit beyond the bar they name.
+The genre chart keeps genres apart from mood and personal tags by MusicBrainz's genre list
+(`assets.report.genres`). Each chart's SVG names its parts: `<chart>-axes`, `<chart>-value-axis`,
+`<chart>-bar-<n>`.
 """
 
 import base64
+import functools
 import html
 import io
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,11 +26,18 @@ import polars as pl
 from matplotlib.figure import Figure
 
 from assets.automation import EAGER
+from assets.enrichment.genres import KEY as GENRE_LIST_KEY, TABLE as GENRE_LIST_TABLE
 from assets.partitions import spotify_users
+from assets.report.fonts import chart_fonts, label
+from assets.report.genres import top_genres
 from resources.warehouse import Warehouse
 
 ACCENT = "#1db954"
 MARTS = ["library_overview", "genre_breakdown", "decade_breakdown", "bpm_distribution", "likes_per_month", "playlist_overlap"]
+# Room above the largest value on a value axis, for the labels placed beyond the bars.
+HEADROOM = 1.3
+# Playlist names longer than this are cut (with an ellipsis) in the overlap chart's labels.
+NAME_CHARS = 28
 
 
 @dataclass(frozen=True)
@@ -45,8 +58,7 @@ class Chart:
 
 REPORT_QUERIES = {
     "overview": "select * from marts.library_overview where user_id = ?",
-    "genres": """select genre, max(tracks) as tracks from marts.genre_breakdown where user_id = ?
-                 group by genre order by tracks desc, genre limit 15""",
+    "genres": "select genre, source, tracks from marts.genre_breakdown where user_id = ?",
     "decades": "select decade_label, tracks, liked_tracks from marts.decade_breakdown where user_id = ? order by decade",
     "bpm": "select bpm_from, tracks from marts.bpm_distribution where user_id = ? order by bpm_from",
     "likes": "select month, likes, unlikes, liked_at_month_end from marts.likes_per_month where user_id = ? order by month",
@@ -56,22 +68,35 @@ REPORT_QUERIES = {
 
 
 def report_data(warehouse: Warehouse, user: str) -> dict[str, pl.DataFrame]:
-    """Every frame the report draws, read on one connection."""
+    """Every frame the report draws, read on one connection; genres are the top genres only."""
     with warehouse.connect() as con:
-        return {name: con.sql(sql, params=[user]).pl() for name, sql in REPORT_QUERIES.items()}
+        data = {name: con.sql(sql, params=[user]).pl() for name, sql in REPORT_QUERIES.items()}
+        known = con.sql(f"select genre from {GENRE_LIST_TABLE}").pl()["genre"].to_list()
+    return {**data, "genres": top_genres(data["genres"], known)}
 
 
 # -- charts (pure: frames in, figures out) --------------------------------------------------------
 
+def in_chart_style(draw: Callable[[pl.DataFrame], "Chart"]) -> Callable[[pl.DataFrame], "Chart"]:
+    """Draw a chart in the report's style (its texts take their font when made)."""
+    @functools.wraps(draw)
+    def styled(frame: pl.DataFrame) -> Chart:
+        with matplotlib.rc_context(_style()):
+            return draw(frame)
+    return styled
+
+
+@in_chart_style
 def genres_chart(frame: pl.DataFrame) -> Chart:
     fig, ax = _figure()
     if frame.height:
         rows = frame.reverse()
-        ax.barh(rows["genre"].to_list(), rows["tracks"].to_list(), color=ACCENT)
+        ax.barh([label(g) for g in rows["genre"].to_list()], rows["tracks"].to_list(), color=ACCENT)
         ax.set_xlabel("tracks")
-    return _chart("genres", "Top genres and tags", fig, ax, frame.height)
+    return _chart("genres", "Top genres", fig, ax, frame.height, value_axis=ax.xaxis)
 
 
+@in_chart_style
 def decades_chart(frame: pl.DataFrame) -> Chart:
     fig, ax = _figure()
     if frame.height:
@@ -79,19 +104,21 @@ def decades_chart(frame: pl.DataFrame) -> Chart:
         ax.bar(labels, frame["tracks"].to_list(), color="#b3b3b3", label="in the library")
         ax.bar(labels, frame["liked_tracks"].to_list(), color=ACCENT, label="liked")
         ax.set_ylabel("tracks")
-        ax.legend(frameon=False)
-    return _chart("decades", "Tracks by release decade", fig, ax, frame.height)
+        _legend_above(fig, ax.get_legend_handles_labels()[0])
+    return _chart("decades", "Tracks by release decade", fig, ax, frame.height, value_axis=ax.yaxis)
 
 
+@in_chart_style
 def bpm_chart(frame: pl.DataFrame) -> Chart:
     fig, ax = _figure()
     if frame.height:
         ax.bar(frame["bpm_from"].to_list(), frame["tracks"].to_list(), width=9, align="edge", color=ACCENT)
         ax.set_xlabel("BPM (Deezer)")
         ax.set_ylabel("tracks")
-    return _chart("bpm", "Tempo distribution", fig, ax, frame.height)
+    return _chart("bpm", "Tempo distribution", fig, ax, frame.height, value_axis=ax.yaxis)
 
 
+@in_chart_style
 def likes_chart(frame: pl.DataFrame) -> Chart:
     fig, ax = _figure()
     if frame.height:
@@ -101,25 +128,29 @@ def likes_chart(frame: pl.DataFrame) -> Chart:
         total = ax.twinx()
         total.plot(months, frame["liked_at_month_end"].to_list(), color="#333333", label="Liked Songs size")
         total.set_ylabel("Liked Songs")
+        total.spines[["top"]].set_visible(False)
         fig.autofmt_xdate()
         ax.yaxis.get_major_locator().set_params(integer=True)
-        handles = [h for a in (ax, total) for h in a.get_legend_handles_labels()[0]]
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper left", frameon=False, fontsize=8)
-        ax.set_ylim(top=max(frame["likes"].to_list()) * 1.3)
-    return _chart("likes", "Likes per month", fig, ax, frame.height)
+        _legend_above(fig, [h for a in (ax, total) for h in a.get_legend_handles_labels()[0]])
+    return _chart("likes", "Likes per month", fig, ax, frame.height, value_axis=ax.yaxis)
 
 
+@in_chart_style
 def overlap_chart(frame: pl.DataFrame) -> Chart:
     fig, ax = _figure()
     if frame.height:
         rows = frame.reverse()
-        labels = [f"{a} × {b}" for a, b in zip(rows["playlist_a_name"].to_list(), rows["playlist_b_name"].to_list())]
-        ax.barh(labels, rows["jaccard"].to_list(), color=ACCENT)
-        for y, shared in enumerate(rows["shared_tracks"].to_list()):
-            ax.annotate(f" {shared} shared", (0, y), va="center", fontsize=8)
+        labels = [f"{_short(a)} × {_short(b)}"
+                  for a, b in zip(rows["playlist_a_name"].to_list(), rows["playlist_b_name"].to_list())]
+        jaccard = rows["jaccard"].to_list()
+        ax.barh(labels, jaccard, color=ACCENT)
+        for y, (value, shared) in enumerate(zip(jaccard, rows["shared_tracks"].to_list())):
+            # beyond the bar's end, never on it
+            ax.annotate(f"{shared} shared", (value, y), xytext=(3, 0), textcoords="offset points",
+                        va="center", fontsize=8)
         ax.set_xlabel("Jaccard similarity of track sets")
-        ax.set_xlim(0, 1)
-    return _chart("overlap", "Most overlapping playlists", fig, ax, frame.height)
+        ax.set_xlim(0, max(jaccard) * HEADROOM or 1)
+    return _chart("overlap", "Most overlapping playlists", fig, ax, frame.height, value_axis=ax.xaxis)
 
 
 def build_charts(data: dict[str, pl.DataFrame]) -> list[Chart]:
@@ -135,18 +166,13 @@ def main_chart(charts: list[Chart]) -> Chart:
 # -- the page ----------------------------------------------------------------------------------
 
 def render_html(user: str, overview: pl.DataFrame, charts: list[Chart], generated_at: datetime) -> str:
-    figures = "\n".join(
-        # the chart's title is drawn in the image; the alt text repeats it for screen readers
-        f'<figure id="{c.name}"><img alt="{html.escape(c.title)}" src="data:image/svg+xml;base64,'
-        f'{base64.b64encode(c.svg().encode()).decode()}"></figure>'
-        for c in charts
-    )
+    figures = "\n".join(f'<figure id="{c.name}">{_inline(c)}</figure>' for c in charts)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mixtape · {html.escape(user)}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #191414; }}
 .grid {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1.5rem; }}
-figure {{ margin: 0; }} figure img {{ width: 100%; height: auto; }}
+figure {{ margin: 0; }} figure svg {{ width: 100%; height: auto; }}
 table {{ border-collapse: collapse; }}
 td, th {{ padding: .2rem .8rem; text-align: left; border-bottom: 1px solid #eee; }}
 </style></head>
@@ -179,6 +205,17 @@ def _overview_table(overview: pl.DataFrame) -> str:
     return f'<table id="overview">{cells}</table>'
 
 
+def _inline(chart: Chart) -> str:
+    """The chart's SVG as an element of the page (without its XML prolog), named for screen readers."""
+    svg = chart.svg()
+    return '<svg role="img" aria-label="' + html.escape(chart.title) + '"' + svg[svg.index("<svg") + 4:]
+
+
+def _style() -> dict:
+    # text in the SVG stays text, in the stack matplotlib draws with
+    return {"font.family": list(chart_fonts()), "svg.fonttype": "none"}
+
+
 def _figure() -> tuple[Figure, "matplotlib.axes.Axes"]:
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.add_subplot()
@@ -186,8 +223,23 @@ def _figure() -> tuple[Figure, "matplotlib.axes.Axes"]:
     return fig, ax
 
 
-def _chart(name: str, title: str, fig: Figure, ax, rows: int) -> Chart:
+def _legend_above(fig: Figure, handles: list) -> None:
+    """The legend above the plot, right of the title: on the plot it would cover bars."""
+    fig.legend(handles, [h.get_label() for h in handles], loc="outside upper right", ncols=len(handles),
+               frameon=False, fontsize=8)
+
+
+def _short(name: str) -> str:
+    name = label(name)
+    return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1].rstrip() + "…"
+
+
+def _chart(name: str, title: str, fig: Figure, ax, rows: int, value_axis) -> Chart:
     ax.set_title(title, loc="left")
+    ax.patch.set_gid(f"{name}-axes")
+    value_axis.set_gid(f"{name}-value-axis")
+    for n, bar in enumerate(ax.patches):
+        bar.set_gid(f"{name}-bar-{n}")
     if not rows:
         ax.set_axis_off()
         ax.text(0.5, 0.5, "No data yet", ha="center", va="center", transform=ax.transAxes, color="#888888")
@@ -196,9 +248,7 @@ def _chart(name: str, title: str, fig: Figure, ax, rows: int) -> Chart:
 
 def _save(fig: Figure, fmt: str) -> bytes:
     buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        # playlist names carry emoji the bundled font lacks: drawn as boxes, not worth a warning per chart
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+    with matplotlib.rc_context(_style()):  # tick labels are made as the figure is drawn
         fig.savefig(buffer, format=fmt, dpi=80 if fmt == "png" else None)
     return buffer.getvalue()
 
@@ -211,7 +261,7 @@ def _save(fig: Figure, fmt: str) -> bytes:
     group_name="report",
     kinds={"python", "html"},
     partitions_def=spotify_users,
-    deps=[dg.AssetKey(["marts", m]) for m in MARTS],
+    deps=[*(dg.AssetKey(["marts", m]) for m in MARTS), GENRE_LIST_KEY],
     automation_condition=EAGER,
     pool="duckdb_write",
 )

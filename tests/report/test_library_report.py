@@ -7,7 +7,12 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from assets.report.library import build_charts, library_report, likes_chart, main_chart, render_html
+from assets.enrichment.genres import KEY as GENRE_LIST_KEY
+from assets.report.fonts import drawable
+from assets.report.genres import top_genres
+from assets.report.library import (
+    build_charts, genres_chart, library_report, likes_chart, main_chart, overlap_chart, render_html,
+)
 from resources.warehouse import Warehouse
 from tests.sql.conftest import materialize_marts
 from tests.sql.demo import seed_raw_tables
@@ -46,7 +51,7 @@ def test_the_report_page_is_written_under_the_data_dir(report):
 
 def test_the_main_chart_is_an_inline_png_in_the_metadata(report):
     markdown = report["main_chart"].value
-    assert markdown.startswith("![Top genres and tags](data:image/png;base64,")
+    assert markdown.startswith("![Top genres](data:image/png;base64,")
     png = base64.b64decode(markdown.split("base64,", 1)[1].rstrip(")"))
     assert png.startswith(b"\x89PNG")
     # the hand-made library has tempo data in no chart (no enrichment): four of five have data
@@ -82,6 +87,43 @@ def test_the_page_escapes_names():
     assert "&lt;bob&gt;" in page and "<bob>" not in page
 
 
+def test_the_page_inlines_each_chart_with_its_text_as_text():
+    frame = pl.DataFrame({"genre": ["hip hop"], "tracks": [3]})
+    page = render_html("alice", pl.DataFrame(), [genres_chart(frame)], datetime(2026, 1, 1))
+    assert '<figure id="genres"><svg role="img" aria-label="Top genres"' in page
+    assert ">hip hop</text>" in page and "<?xml" not in page and "<img" not in page
+
+
+def test_genres_are_spotify_genres_and_the_tags_musicbrainz_lists():
+    breakdown = pl.DataFrame({
+        "genre": ["happy", "hip-hop", "beautiful", "k-pop girl group", "indie", "favorites", "hip hop", "sad", "80s"],
+        "source": ["lastfm", "lastfm", "lastfm", "spotify", "lastfm", "lastfm", "spotify", "lastfm", "lastfm"],
+        "tracks": [30, 9, 25, 4, 6, 20, 7, 12, 11],
+    })
+    top = top_genres(breakdown, known=["hip hop", "indie", "pop"])
+    # mood and personal tags, and decades, are not genres; "hip-hop" is MusicBrainz's "hip hop"
+    assert top.rows() == [("hip hop", 9), ("indie", 6), ("k-pop girl group", 4)]
+    assert top_genres(breakdown, known=[], limit=1).rows() == [("hip hop", 7)]
+
+
+def test_characters_no_font_draws_are_left_out_cleanly():
+    covered = {ord(c) for c in "Gold ★"}
+    assert drawable("★ Gold 🎧", covered) == "★ Gold"
+    assert drawable("Gold 🎧 🎧 Gold", covered) == "Gold Gold"
+
+
+def test_the_overlap_axis_ends_near_the_largest_value_and_labels_follow_the_bars():
+    frame = pl.DataFrame({"playlist_a_name": ["A", "B"], "playlist_b_name": ["C", "D"],
+                          "shared_tracks": [47, 2], "jaccard": [0.155, 0.02]})
+    ax = overlap_chart(frame).figure.axes[0]
+    assert ax.get_xlim() == (0, pytest.approx(0.155 * 1.3))
+    assert sorted(t.xy[0] for t in ax.texts) == [0.02, 0.155]  # each count at its bar's end
+
+
+def test_the_report_waits_for_the_genre_list():
+    assert GENRE_LIST_KEY in library_report.asset_deps[library_report.key]
+
+
 @pytest.mark.browser
 def test_chromium_renders_every_chart(report):
     from playwright.sync_api import sync_playwright
@@ -91,13 +133,11 @@ def test_chromium_renders_every_chart(report):
         try:
             page = browser.new_page()
             page.goto(f"file://{report['report'].value}")
-            images = page.locator("figure img")
-            assert images.count() == len(CHART_NAMES)
-            for i in range(images.count()):
-                image = images.nth(i)
-                assert image.evaluate("img => img.complete && img.naturalWidth > 0"), image.get_attribute("alt")
-                box = image.bounding_box()
-                assert box["width"] > 100 and box["height"] > 50
+            charts = page.locator("figure svg")
+            assert charts.count() == len(CHART_NAMES)
+            for i in range(charts.count()):
+                box = charts.nth(i).bounding_box()
+                assert box["width"] > 100 and box["height"] > 50, charts.nth(i).get_attribute("aria-label")
             assert page.locator("#overview th").count() > 0
         finally:
             browser.close()
