@@ -11,11 +11,15 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+import json
+
 import dagster as dg
 import pytest
 import yaml
 from dagster._config import process_config
 from dagster._core.instance.config import dagster_instance_config
+
+from tests.production.world import CODE_LOCATION_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -36,7 +40,8 @@ def chart_instance(values: dict) -> dict:
     """The dagster.yaml the chart renders from `values` (the parts mixtape's values set)."""
     pg = values["postgresql"]
     postgres_db = {"username": pg["postgresqlUsername"], "password": {"env": "DAGSTER_PG_PASSWORD"},
-                   "hostname": pg["postgresqlHost"], "db_name": pg["postgresqlDatabase"], "port": pg["service"]["port"]}
+                   "hostname": pg["postgresqlHost"], "db_name": pg["postgresqlDatabase"], "port": pg["service"]["port"],
+                   "params": pg.get("postgresqlParams") or {}, "scheme": pg["postgresqlScheme"]}
     storage = {kind: {"module": f"dagster_postgres.{module}", "class": cls, "config": {"postgres_db": postgres_db}}
                for kind, module, cls in [("run_storage", "run_storage", "PostgresRunStorage"),
                                          ("event_log_storage", "event_log", "PostgresEventLogStorage"),
@@ -101,9 +106,10 @@ def agreed(config: dict) -> dict:
     """What must agree: Postgres for every storage (its database settings, as the chart or the file
     names them, aside), the run queue and its limits, the pools, run monitoring, compute logs."""
     return {
-        **{kind: (config[kind]["class"], sorted(config[kind]["config"]["postgres_db"]))
+        **{kind: (config[kind]["class"], sorted(set(config[kind]["config"]["postgres_db"]) - {"params"}))
            for kind in ("run_storage", "event_log_storage", "schedule_storage")},
         "password": config["run_storage"]["config"]["postgres_db"]["password"],
+        "scheme": config["run_storage"]["config"]["postgres_db"]["scheme"],
         "run_coordinator": (config["run_coordinator"]["class"], config["run_coordinator"].get("config")),
         "concurrency": config["concurrency"],
         "run_monitoring": config["run_monitoring"],
@@ -153,3 +159,14 @@ def test_an_invalid_launcher_setting_is_caught(tmp_path):
     ecs_file["run_launcher"]["config"]["run_resources"] = "lots"
     with pytest.raises(AssertionError, match="run_launcher"):
         loaded(ecs_file, tmp_path / "ecs")
+
+
+@pytest.mark.production
+def test_the_image_and_the_chart_serve_the_code_location_the_test_runs():
+    command = next(json.loads(line.removeprefix("CMD ")) for line in (DEPLOY / "Dockerfile").read_text().splitlines()
+                   if line.startswith("CMD "))
+    assert command[:3] == ["dagster", "api", "grpc"] and command[-2:] == CODE_LOCATION_ARGS
+    values = yaml.safe_load((DEPLOY / "helm" / "values.yaml").read_text())
+    [deployment] = values["dagster-user-deployments"]["deployments"]
+    assert deployment["dagsterApiGrpcArgs"] == CODE_LOCATION_ARGS
+    assert str(deployment["port"]) == command[command.index("-p") + 1]
