@@ -1,14 +1,19 @@
 #!/bin/sh
-# Installs Debian's chromium for the browser tests (Playwright drives it; never `playwright install`).
-# Idempotent and quiet: does nothing when /usr/bin/chromium is already there.
+# Installs Debian's chromium for the browser tests (Playwright drives it; never `playwright install`),
+# and fonts-symbola, the font the library report draws emoji and symbols with (🎧 in playlist names).
+# Idempotent and quiet: installs only what is missing, does nothing when both are there.
 set -eu
 
-[ -x /usr/bin/chromium ] && exit 0
+MISSING=""
+[ -x /usr/bin/chromium ] || MISSING="chromium"
+dpkg-query -W -f='${Status}' fonts-symbola 2>/dev/null | grep -q "ok installed" || MISSING="$MISSING fonts-symbola"
+[ -z "$MISSING" ] && exit 0
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+# shellcheck disable=SC2086 # one word per package
+$SUDO apt-get install -y -qq --no-install-recommends $MISSING >/dev/null
 [ -x /usr/bin/chromium ] || { echo "install-chromium: /usr/bin/chromium still missing" >&2; exit 1; }

@@ -1,0 +1,3 @@
+create or replace view musicbrainz_genres as
+select genre, status, source, fetched_at, expires_at
+from enrich.musicbrainz_genres;
