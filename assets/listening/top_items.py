@@ -9,6 +9,7 @@ import polars as pl
 from assets.automation import TOP_ITEMS_FRESHNESS, TOP_ITEMS_TTL
 from assets.listening.top_logic import artist_rows, due_ranges, track_rows, with_history
 from assets.partitions import spotify_users
+from assets.spotify.catalog import TRACKS_KEY
 from assets.spend import record_spend
 from assets.tables import table_spec
 from resources.budget import OutOfBudget, pausable
@@ -33,7 +34,9 @@ def top_items_asset(kind: str) -> dg.AssetsDefinition:
         name=f"listening__top_{kind}",
         specs=[table_spec(key.path, table, f"The user's top {kind} per time range (short, medium, long term), "
                           "ranked, one ranking per day read: read again when older than 24 hours.",
-                          kinds={"spotify"}, freshness_policy=TOP_ITEMS_FRESHNESS)],
+                          kinds={"spotify"}, freshness_policy=TOP_ITEMS_FRESHNESS,
+                          # after the library sync: the library is what a short budget should go to
+                          deps=[TRACKS_KEY])],
         partitions_def=spotify_users,
         pool="duckdb_write",
     )
