@@ -17,6 +17,8 @@ import pytest
 import requests
 
 from assets.enrichment import ENRICH_ASSETS
+from assets import listening as listening_domain
+from assets.listening.plays import imports_dir
 from assets.marts import MART_ASSETS
 from assets.ops.api_requests import api_requests
 from assets.playlists.sync_events import COMPLETED, FAILED, finish_event, start_event, to_frame
@@ -29,6 +31,7 @@ from resources.lastfm import LastfmResource
 from resources.musicbrainz import MusicbrainzResource
 from sandbox import start_sandbox
 from sandbox.generator import generate_library
+from sandbox.plays import listening, write_export
 from resources.settings import Settings
 from resources.spotify import SpotifyResource
 from resources.rule_file import RuleFile
@@ -69,6 +72,7 @@ def build_demo_warehouse(warehouse: Warehouse) -> None:
     users = [u.id for u in library.users if library.liked.get(u.id)]
     with start_sandbox(library) as sandbox:
         ingest(sandbox, warehouse, users)
+        listen(sandbox, warehouse, users)
         enrich(sandbox, warehouse)
     seed_sync_events(warehouse, users)
     materialize_marts(warehouse, users)
@@ -97,6 +101,25 @@ def ingest(sandbox, warehouse: Warehouse, users: list[str]) -> None:
             result = dg.materialize(SPOTIFY_ASSETS, partition_key=user, instance=instance,
                                     resources={"warehouse": warehouse, "spotify": spotify})
             assert result.success
+
+
+def listen(sandbox, warehouse: Warehouse, users: list[str]) -> None:
+    """The listening assets as `mixtape run`'s ingest stage runs them (top items too), over four weeks of
+    plays up to now: the demo user's export dropped and imported, every user's recently-played read and
+    (the sandbox's user of the same name) Last.fm scrobbles, merged."""
+    library, now = sandbox.world.library, datetime.fromtimestamp(sandbox.world.clock.now(), UTC).replace(tzinfo=None)
+    library.plays = {user: listening(library, user, now - timedelta(days=28), now) for user in users}
+    sandbox.world.load(library)
+    write_export(library, "demo", imports_dir(warehouse.data_dir, "demo"))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("spotify_users", users)
+    resources = {"warehouse": warehouse,
+                 "spotify": SpotifyResource(api_base=sandbox.url, accounts_base=sandbox.url, data_dir=warehouse.data_dir),
+                 "lastfm": LastfmResource(base_url=sandbox.base_urls["LASTFM_API_BASE"], data_dir=warehouse.data_dir,
+                                          usernames=",".join(f"{u}={u}" for u in users))}
+    for user in users:
+        assert dg.materialize(list(listening_domain.defs.assets), partition_key=user, instance=instance,
+                              resources=resources).success
 
 
 def enrich(sandbox, warehouse: Warehouse) -> None:
