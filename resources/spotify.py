@@ -48,10 +48,11 @@ from resources.spotify_errors import (
 )
 from resources.tokens import StoreCacheHandler, TokenStore, check_user_id, token_store
 
-# What mixtape asks a user to grant: read the library and playlists, write the playlists it manages.
+# What mixtape asks a user to grant: read the library, playlists and listening (recently played, top items),
+# write the playlists it manages.
 SCOPES = " ".join(sorted([
     "playlist-modify-private", "playlist-modify-public", "playlist-read-collaborative",
-    "playlist-read-private", "user-library-read", "user-read-private", "user-read-recently-played",
+    "playlist-read-private", "user-library-read", "user-read-private", "user-read-recently-played", "user-top-read",
 ]))
 
 # The sandbox's app: used when no SPOTIFY_CLIENT_ID is configured.
