@@ -1,6 +1,5 @@
 """Top albums, derived from the user's top tracks without a request (`top_logic.top_albums`)."""
 
-
 import dagster as dg
 import polars as pl
 

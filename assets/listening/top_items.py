@@ -2,7 +2,6 @@
 `TOP_ITEMS_TTL` is not read again (no request), an older one is read whole, in pages of 50, and its
 rows become that day's ranking beside the days before."""
 
-
 import dagster as dg
 import polars as pl
 
