@@ -9,7 +9,6 @@ The genre chart keeps genres apart from mood and personal tags by MusicBrainz's 
 `<chart>-bar-<n>`.
 """
 
-import base64
 import functools
 import html
 import io
@@ -28,6 +27,7 @@ from matplotlib.figure import Figure
 from assets.automation import EAGER
 from assets.enrichment.genres import KEY as GENRE_LIST_KEY, TABLE as GENRE_LIST_TABLE
 from assets.partitions import spotify_users
+from assets.report.inline import chart_markdown
 from assets.report.fonts import chart_fonts, label
 from assets.report.genres import top_genres
 from resources.warehouse import Warehouse
@@ -77,7 +77,7 @@ def report_data(warehouse: Warehouse, user: str) -> dict[str, pl.DataFrame]:
 
 # -- charts (pure: frames in, figures out) --------------------------------------------------------
 
-def in_chart_style(draw: Callable[[pl.DataFrame], "Chart"]) -> Callable[[pl.DataFrame], "Chart"]:
+def in_chart_style(draw: Callable[[pl.DataFrame], Chart]) -> Callable[[pl.DataFrame], Chart]:
     """Draw a chart in the report's style (its texts take their font when made)."""
     @functools.wraps(draw)
     def styled(frame: pl.DataFrame) -> Chart:
@@ -91,7 +91,7 @@ def genres_chart(frame: pl.DataFrame) -> Chart:
     fig, ax = _figure()
     if frame.height:
         rows = frame.reverse()
-        ax.barh([label(g) for g in rows["genre"].to_list()], rows["tracks"].to_list(), color=ACCENT)
+        _bars_by_row(ax, [label(g) for g in rows["genre"].to_list()], rows["tracks"].to_list())
         ax.set_xlabel("tracks")
     return _chart("genres", "Top genres", fig, ax, frame.height, value_axis=ax.xaxis)
 
@@ -143,7 +143,7 @@ def overlap_chart(frame: pl.DataFrame) -> Chart:
         labels = [f"{_short(a)} × {_short(b)}"
                   for a, b in zip(rows["playlist_a_name"].to_list(), rows["playlist_b_name"].to_list())]
         jaccard = rows["jaccard"].to_list()
-        ax.barh(labels, jaccard, color=ACCENT)
+        _bars_by_row(ax, labels, jaccard)
         for y, (value, shared) in enumerate(zip(jaccard, rows["shared_tracks"].to_list())):
             # beyond the bar's end, never on it
             ax.annotate(f"{shared} shared", (value, y), xytext=(3, 0), textcoords="offset points",
@@ -229,6 +229,13 @@ def _legend_above(fig: Figure, handles: list) -> None:
                frameon=False, fontsize=8)
 
 
+def _bars_by_row(ax, labels: list[str], values: list) -> None:
+    """One horizontal bar per row, bottom up; rows by position, so two labels cut to the same text stay two rows."""
+    rows = range(len(labels))
+    ax.barh(rows, values, color=ACCENT)
+    ax.set_yticks(rows, labels)
+
+
 def _short(name: str) -> str:
     name = label(name)
     return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1].rstrip() + "…"
@@ -273,10 +280,9 @@ def library_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     page = render_html(user, data["overview"], charts, datetime.now(UTC).replace(tzinfo=None))
     index = write_report(Path(warehouse.data_dir) / "report" / user, page, charts)
     main = main_chart(charts)
-    image = base64.b64encode(main.png()).decode()
     return dg.MaterializeResult(metadata={
-        "report": dg.MetadataValue.path(str(index.resolve())),
-        "main_chart": dg.MetadataValue.md(f"![{main.title}](data:image/png;base64,{image})"),
+        "report": dg.MetadataValue.url(index.resolve().as_uri()),
+        "main_chart": dg.MetadataValue.md(chart_markdown(main.title, main.figure.axes[0])),
         "charts": len(charts),
         "charts_with_data": sum(1 for c in charts if c.rows),
     })
