@@ -9,7 +9,6 @@ The genre chart keeps genres apart from mood and personal tags by MusicBrainz's 
 `<chart>-bar-<n>`.
 """
 
-import base64
 import functools
 import html
 import io
@@ -28,6 +27,7 @@ from matplotlib.figure import Figure
 from assets.automation import EAGER
 from assets.enrichment.genres import KEY as GENRE_LIST_KEY, TABLE as GENRE_LIST_TABLE
 from assets.partitions import spotify_users
+from assets.report.inline import chart_markdown
 from assets.report.fonts import chart_fonts, label
 from assets.report.genres import top_genres
 from resources.warehouse import Warehouse
@@ -280,10 +280,9 @@ def library_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     page = render_html(user, data["overview"], charts, datetime.now(UTC).replace(tzinfo=None))
     index = write_report(Path(warehouse.data_dir) / "report" / user, page, charts)
     main = main_chart(charts)
-    image = base64.b64encode(main.png()).decode()
     return dg.MaterializeResult(metadata={
-        "report": dg.MetadataValue.path(str(index.resolve())),
-        "main_chart": dg.MetadataValue.md(f"![{main.title}](data:image/png;base64,{image})"),
+        "report": dg.MetadataValue.url(index.resolve().as_uri()),
+        "main_chart": dg.MetadataValue.md(chart_markdown(main.title, main.figure.axes[0])),
         "charts": len(charts),
         "charts_with_data": sum(1 for c in charts if c.rows),
     })
