@@ -18,7 +18,7 @@ from assets.playlists.rules.evaluator import ALWAYS_INCLUDED
 from assets.playlists.rules.fields import ALL_FIELDS, FIELDS, Kind
 from assets.playlists.rules.loader import check_against_data, dependency_order
 from assets.playlists.rules.model import (All, ChildPlaylist, ChildSource, Condition, DifferenceSource,
-                                          IntersectionSource, Not, PlaylistSource, Shuffle, UnionSource, describe,
+                                          IntersectionSource, Not, PlaylistSource, Shuffle, TopSource, UnionSource, describe,
                                           shuffle_ranks)
 
 
@@ -61,6 +61,9 @@ def in_source(source, row: dict, child_uris: dict) -> bool:
         return source.playlist in (row.get("in_playlist") or []) or source.playlist in (row.get("playlist_names") or [])
     if isinstance(source, ChildSource):
         return row["track_uri"] in child_uris[source.child]
+    if isinstance(source, TopSource):
+        held = row.get("_held", row.get("in_library") is not False)
+        return row.get(source.rank_column) is not None and (source.top == "tracks" or held)
     if isinstance(source, UnionSource):
         return any(in_source(s, row, child_uris) for s in source.union)
     if isinstance(source, IntersectionSource):

@@ -21,7 +21,8 @@ from assets.playlists.rules.evaluator import ALWAYS_INCLUDED
 from assets.playlists.rules.fields import ALL_FIELDS, FIELDS, Kind
 from assets.playlists.rules.loader import check_against_data, dependency_order
 from assets.playlists.rules.model import (All, ChildPlaylist, ChildSource, Condition, DifferenceSource,
-                                          IntersectionSource, Not, PlaylistSource, Shuffle, UnionSource, describe)
+                                          IntersectionSource, Not, PlaylistSource, Shuffle, TopSource, UnionSource,
+                                          describe)
 
 TABLE = "features"
 COMPARISONS = {"is": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -110,6 +111,9 @@ def source_sql(source, tables: dict[str, str]) -> str:
         return in_playlists([source.playlist])
     if isinstance(source, ChildSource):
         return f"track_uri in (select track_uri from {tables[source.child]})"
+    if isinstance(source, TopSource):
+        held = "" if source.top == "tracks" else " and _held"
+        return f"{source.rank_column} is not null{held}"
     if isinstance(source, UnionSource):
         return " or ".join(f"({source_sql(s, tables)})" for s in source.union)
     if isinstance(source, IntersectionSource):

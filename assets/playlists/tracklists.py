@@ -8,6 +8,7 @@ import polars as pl
 from pydantic import Field
 
 from assets.automation import EAGER, REFRESH_WHEN_STALE
+from assets import listening
 from assets.enrichment import ENRICH_ASSETS
 from assets.kinds import storage_kind
 from assets.normalise import normalise
@@ -34,7 +35,7 @@ def _inputs() -> list[dg.AssetKey]:
     """The assets whose tables the features select reads, from its `-- deps:` line."""
     line = next(line for line in FEATURES_SQL.read_text().splitlines() if line.startswith("-- deps:"))
     tables = [t.strip() for t in line.removeprefix("-- deps:").split(",")]
-    keys = {**keys_by_table([*SPOTIFY_ASSETS, *ENRICH_ASSETS]), NAME_KEYS_TABLE: NAME_KEYS_KEY,
+    keys = {**keys_by_table([*SPOTIFY_ASSETS, *ENRICH_ASSETS, *listening.defs.assets]), NAME_KEYS_TABLE: NAME_KEYS_KEY,
             INCLUDED_TABLE: INCLUDED_KEY}
     return [keys[t] for t in tables]
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from hypothesis import strategies as st
 
-from assets.playlists.rules.fields import FIELDS, OPERATORS, Kind
+from assets.playlists.rules.fields import FIELDS, OPERATORS, PLAY_WINDOWS_DAYS, TOP_RANGES, Kind
 
 NOW = dt.datetime(2026, 11, 21, 12, 0)
 PLAYLISTS = {"p1": "Gym", "p2": "Chill", "p3": "Run"}
@@ -84,8 +84,26 @@ def _row(draw, ident: int, held: bool = True) -> dict:
         "lastfm_listeners": draw(maybe(st.integers(0, 5_000))),
         "lastfm_playcount": draw(maybe(st.integers(0, 50_000))),
         "popularity": draw(maybe(st.integers(0, 100))),
+        **draw(_listening(held)),
         "in_library": held,
     }
+
+
+@st.composite
+def _listening(draw, held: bool) -> dict:
+    """Plays and top ranks as track_features gives them: counts never null, windows nested, a track never
+    played has no last play and no skip rate; a track the user has not saved can still be a top track."""
+    maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
+    counts = sorted(draw(st.lists(st.integers(0, 40), min_size=len(PLAY_WINDOWS_DAYS) + 1,
+                                  max_size=len(PLAY_WINDOWS_DAYS) + 1)))
+    played = counts[-1] > 0
+    ranks = {f"top_rank_{r}": draw(maybe(st.integers(1, 60))) for r in TOP_RANGES}
+    artist_ranks = {f"top_artist_rank_{r}": draw(maybe(st.integers(1, 60))) if held else None for r in TOP_RANGES}
+    return {"play_count": counts[-1],
+            **{f"plays_last_{days}d": count for days, count in zip(PLAY_WINDOWS_DAYS, counts)},
+            "last_played_at": draw(st.sampled_from(TIMES)) if played else None,
+            "skip_rate": draw(maybe(st.sampled_from([0.0, 0.25, 0.5, 1.0]))) if played else None,
+            **ranks, **artist_ranks}
 
 
 def _values(field: str, op: str):
@@ -107,6 +125,10 @@ def _values(field: str, op: str):
                 return st.sampled_from([[60, 210], ["3:00", "3:31"], [200, 900]])
         elif field in ("release_year", "decade"):
             one = st.sampled_from([1969, 1990, 1999, 2000, 2015])
+        elif field == "skip_rate":
+            one = st.sampled_from([0, 0.25, 0.3, 0.5, 1])
+        elif field == "play_count" or field.startswith(("plays_last_", "top_rank_", "top_artist_rank_")):
+            one = st.integers(0, 45)
         else:
             one = st.one_of(st.integers(-20, 1_000_000), st.sampled_from([120, 160, 172.5, -8.0, 50]))
         if positive == "between":
@@ -155,6 +177,8 @@ filters = st.recursive(
 def _sources(earlier: list[str]):
     leaf = st.one_of(st.sampled_from(["library", "liked"]),
                      st.sampled_from(["p1", "Gym", "Chill", "p3", "p4", "Empty", "Gone"]).map(lambda p: {"playlist": p}),
+                     st.fixed_dictionaries({"top": st.sampled_from(["tracks", "artists"]),
+                                            "range": st.sampled_from(TOP_RANGES)}),
                      *([st.sampled_from(earlier).map(lambda c: {"child": c})] if earlier else []))
     return st.one_of(leaf, st.fixed_dictionaries({"union": st.lists(leaf, min_size=1, max_size=3)}),
                      st.fixed_dictionaries({"intersection": st.lists(leaf, min_size=1, max_size=3)}),

@@ -9,7 +9,7 @@ import polars as pl
 
 from .fields import FIELDS, Kind
 from .model import (All, ChildPlaylist, ChildSource, Condition, DifferenceSource, IntersectionSource, Node, Not,
-                    PlaylistSource, Source, UnionSource, conditions, describe, source_parts)
+                    PlaylistSource, Source, TopSource, UnionSource, conditions, describe, source_parts)
 
 SEP = "\x1f"  # joins list elements into one string; rule texts may not contain it
 
@@ -174,6 +174,9 @@ def source_expr(source: Source, tracklists: dict[str, pl.Series]) -> pl.Expr:
         return _in_playlists([source.playlist])
     if isinstance(source, ChildSource):
         return pl.col("track_uri").is_in(tracklists[source.child].implode())
+    if isinstance(source, TopSource):  # top tracks the user has not saved too; tracks by top artists only held ones
+        ranked = pl.col(source.rank_column).is_not_null()
+        return ranked if source.top == "tracks" else ranked & pl.col("_held").fill_null(True)
     if isinstance(source, UnionSource):
         return pl.any_horizontal([source_expr(s, tracklists) for s in source.union])
     if isinstance(source, IntersectionSource):
@@ -189,6 +192,8 @@ def describe_source(source: Source) -> str:
         return f"playlist {source.playlist}"
     if isinstance(source, ChildSource):
         return f"child playlist {source.child}"
+    if isinstance(source, TopSource):
+        return f"top {source.top} ({source.range.replace('_', ' ')})"
     if isinstance(source, DifferenceSource):
         return " minus ".join(describe_source(s) for s in source.difference)
     key = "union" if isinstance(source, UnionSource) else "intersection"

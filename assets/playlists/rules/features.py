@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from assets.normalise import normalise
+from assets.playlists.rules.fields import PLAY_WINDOWS_DAYS, TOP_RANGES
 
 FEATURES_SCHEMA: dict[str, pl.DataType] = {
     "user_id": pl.String,
@@ -37,6 +38,12 @@ FEATURES_SCHEMA: dict[str, pl.DataType] = {
     "lastfm_listeners": pl.Int64,
     "lastfm_playcount": pl.Int64,
     "popularity": pl.Int64,
+    "play_count": pl.Int64,
+    **{f"plays_last_{days}d": pl.Int64 for days in PLAY_WINDOWS_DAYS},
+    "last_played_at": pl.Datetime("us"),
+    "skip_rate": pl.Float64,
+    **{f"top_rank_{r}": pl.Int64 for r in TOP_RANGES},
+    **{f"top_artist_rank_{r}": pl.Int64 for r in TOP_RANGES},
     "title_key": pl.String,  # normalise(title), for dedupe and Last.fm lookups
     "artist_key": pl.String,  # normalise(artist)
     "in_library": pl.Boolean,  # false: a track the rules include that the user does not have (null counts as true)

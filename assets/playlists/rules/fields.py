@@ -18,6 +18,12 @@ class Kind(StrEnum):
     PLAYLISTS = "playlists"
 
 
+# Spotify's top-items time ranges: about 4 weeks, 6 months and a year.
+TOP_RANGES = ("short_term", "medium_term", "long_term")
+# The windows of the `plays_last_<n>d` fields (sql/marts/track_features.sql counts them).
+PLAY_WINDOWS_DAYS = (7, 30, 90, 365)
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -56,6 +62,15 @@ _FIELDS = [
     Field("lastfm_listeners", "lastfm_listeners", Kind.NUMBER, "Last.fm listeners"),
     Field("lastfm_playcount", "lastfm_playcount", Kind.NUMBER, "Last.fm play count"),
     Field("popularity", "popularity", Kind.NUMBER, "Spotify popularity 0-100 (extended access only)"),
+    Field("play_count", "play_count", Kind.NUMBER, "plays ever, from every source of plays (0 when never played)"),
+    *[Field(f"plays_last_{days}d", f"plays_last_{days}d", Kind.NUMBER, f"plays in the last {days} days")
+      for days in PLAY_WINDOWS_DAYS],
+    Field("last_played_at", "last_played_at", Kind.DATETIME, "when it was last played (null: never)"),
+    Field("skip_rate", "skip_rate", Kind.NUMBER, "share of its plays skipped, 0-1, where the export says"),
+    *[Field(f"top_rank_{r}", f"top_rank_{r}", Kind.NUMBER, f"rank in the user's top tracks, {r} (null: not in them)")
+      for r in TOP_RANGES],
+    *[Field(f"top_artist_rank_{r}", f"top_artist_rank_{r}", Kind.NUMBER,
+            f"best rank of its artists in the user's top artists, {r} (null: none in them)") for r in TOP_RANGES],
 ]
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}
 ALL_FIELDS = frozenset(FIELDS)

@@ -18,8 +18,8 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Fiel
 from pydantic_core import PydanticCustomError
 
 from .errors import Where, nearest
-from .fields import (ALL_OPERATORS, FIELDS, NEGATIONS, OPERATORS, Kind, parse_duration_ms, parse_instant,
-                     parse_span)
+from .fields import (ALL_OPERATORS, FIELDS, NEGATIONS, OPERATORS, TOP_RANGES, Kind, parse_duration_ms,
+                     parse_instant, parse_span)
 
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "schemas" / "playlists.schema.json"
 
@@ -240,7 +240,7 @@ NAMED_SOURCES = ("library", "liked")
 def _named_source(name: str) -> str:
     if name not in NAMED_SOURCES:
         raise _fail("unknown_source", f"unknown source '{name}' (write liked, library, or a mapping such as "
-                    "{playlist: NAME}, {child: NAME}, {union: [...]})", suggestion=nearest(name, NAMED_SOURCES))
+                    "{playlist: NAME}, {child: NAME}, {top: tracks, range: short_term}, {union: [...]})", suggestion=nearest(name, NAMED_SOURCES))
     return name
 
 
@@ -267,7 +267,18 @@ class DifferenceSource(_Model):
     difference: list[Source] = Field(min_length=2, description="tracks of the first source not in any other")
 
 
-_SOURCE_KEYS = ("playlist", "child", "union", "intersection", "difference")
+class TopSource(_Model):
+    top: Literal["tracks", "artists"] = Field(
+        description="tracks: the user's top tracks, saved or not; artists: the tracks they have by their top artists")
+    range: Literal[TOP_RANGES] = Field(  # type: ignore[valid-type]
+        "medium_term", description="short_term (about 4 weeks), medium_term (6 months) or long_term (a year)")
+
+    @property
+    def rank_column(self) -> str:
+        return f"top_rank_{self.range}" if self.top == "tracks" else f"top_artist_rank_{self.range}"
+
+
+_SOURCE_KEYS = ("playlist", "child", "top", "union", "intersection", "difference")
 
 
 def _source_tag(value: Any) -> str:
@@ -275,13 +286,13 @@ def _source_tag(value: Any) -> str:
         return "<named>"
     if isinstance(value, dict):
         return next((f"<{key}>" for key in _SOURCE_KEYS if key in value), "<playlist>")
-    return {PlaylistSource: "<playlist>", ChildSource: "<child>", UnionSource: "<union>",
+    return {PlaylistSource: "<playlist>", ChildSource: "<child>", TopSource: "<top>", UnionSource: "<union>",
             IntersectionSource: "<intersection>", DifferenceSource: "<difference>"}.get(type(value), "<named>")
 
 
 Source = Annotated[
     Union[Annotated[NamedSource, Tag("<named>")], Annotated[PlaylistSource, Tag("<playlist>")],
-          Annotated[ChildSource, Tag("<child>")], Annotated[UnionSource, Tag("<union>")],
+          Annotated[ChildSource, Tag("<child>")], Annotated[TopSource, Tag("<top>")], Annotated[UnionSource, Tag("<union>")],
           Annotated[IntersectionSource, Tag("<intersection>")], Annotated[DifferenceSource, Tag("<difference>")]],
     Discriminator(_source_tag),
 ]
@@ -458,7 +469,7 @@ class RuleFile(_Model):
 
 
 KNOWN_KEYS = sorted({name for model in (Condition, All, AnyOf, SortKey, Shuffle, Limit, ChildPlaylist, RuleFile,
-                                        PlaylistSource, ChildSource, UnionSource, IntersectionSource,
+                                        PlaylistSource, ChildSource, TopSource, UnionSource, IntersectionSource,
                                         DifferenceSource) for name in model.model_fields} | {"not"})
 
 
