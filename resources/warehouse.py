@@ -247,14 +247,23 @@ class Warehouse(dg.ConfigurableResource):
             lake.con.execute("set parquet_metadata_cache = true")
             for schema in _schemas([*table_ddl(), *mart_queries()]):
                 lake.con.execute(f"create schema if not exists {schema}")
-        files = self._files_by_table()  # one listing per connection, not one per table
+        for attempt in range(_LISTING_ATTEMPTS):
+            try:
+                self._expose_listing(lake, self._files_by_table())  # one listing per connection, not per table
+                break
+            except duckdb.IOException:
+                # another process replaced a partition between the listing and its view: list again
+                if attempt == _LISTING_ATTEMPTS - 1:
+                    raise
+        return lake.con.cursor()
+
+    def _expose_listing(self, lake: "_Lake", files: dict[str, frozenset[str]]) -> None:
         changed = [t for t in [*table_ddl(), *mart_queries()] if lake.exposed.get(t) != files.get(t, frozenset())]
         for table in changed:
             self._expose_parquet(lake, table, files.get(table, frozenset()))
         if changed:
             for view in view_statements():
                 lake.con.execute(view)
-        return lake.con.cursor()
 
     def _expose_parquet(self, lake: "_Lake", table: str, files: frozenset[str]) -> None:
         """`table` as a view over its files, or as an empty table of its declared columns.
@@ -262,7 +271,7 @@ class Warehouse(dg.ConfigurableResource):
         A declared table reads as exactly its DDL columns: one its files lack (added by a later
         release) reads as null, one the DDL no longer has is left out."""
         if table in lake.exposed:
-            lake.con.execute(f"drop {'view' if lake.exposed[table] else 'table'} {table}")
+            lake.con.execute(f"drop {'view' if lake.exposed.pop(table) else 'table'} {table}")
         if not files:
             query = mart_queries().get(table)
             lake.con.execute(table_ddl()[table] if query is None else f"create table {table} as select * from ({query}) limit 0")
@@ -419,6 +428,9 @@ class Warehouse(dg.ConfigurableResource):
             if info.type == pafs.FileType.File and info.path.endswith(".parquet"):
                 fs.delete_file(info.path)
 
+
+# Listings a Parquet connection makes before giving up when files it listed keep vanishing.
+_LISTING_ATTEMPTS = 5
 
 _SCHEMA_ENSURED: set[tuple[str, int, int]] = set()
 
