@@ -21,7 +21,7 @@ from resources.warehouse import Warehouse
 from tests.clocked import MovableClock, movable_clock
 
 DAY = 86400.0
-# Routes of the user's listening (top items, recently played), which the ingest job reads after the library.
+# Routes of the user's listening (top items, recently played), which the ingest job reads too.
 LISTENING = ("GET /v1/me/top/", "GET /v1/me/player/")
 
 
