@@ -10,7 +10,7 @@ import sys
 # `register` sets `func` on its parser. Imported lazily so `mixtape --help` stays fast.
 COMMANDS = ["sandbox", "login", "status", "ui", "run", "sql", "rules", "demo"]
 # Commands that never reach Spotify: they run in no world (no demo sandbox is started for them).
-WORLDLESS = {"sandbox", "rules", "sql"}
+WORLDLESS = {"sandbox", "rules", "preview", "sql"}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
