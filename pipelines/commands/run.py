@@ -15,12 +15,15 @@ is 1 when anything failed or was skipped.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from contextlib import contextmanager
 
 STAGES = ["ingest", "enrich", "rules", "push", "marts"]  # as pipelines/jobs.py (not imported here: `--help` stays fast)
 # `all` reads the library again after pushing, so the warehouse already holds the playlists mixtape
 # just wrote: the next run finds them unchanged instead of re-reading them
 ALL_STAGES = ["ingest", "enrich", "rules", "push", "ingest", "marts"]
+WORKSPACE_LOCATION = "mixtape"  # workspace.yaml's location_name
 
 
 def load_definitions():
@@ -87,7 +90,8 @@ def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = 
 
     wait_for_pool(instance)  # here SIGTERM/SIGINT act; Dagster's own wait for the pool slot ignores them
 
-    with job_console() as console, runs_in_process():  # live progress bars when attached to a terminal
+    # live progress bars when attached to a terminal
+    with job_console() as console, runs_in_process(), recorded_as_workspace_job(instance, job.name):
         # the environment as it is now, not when the definitions loaded
         job_defs = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=[JOB[job.name]],
                                   resources=resources_from_env(), executor=dg.in_process_executor,
@@ -100,6 +104,25 @@ def materialize(defs, instance, job, partition_key: str | None, dry_run: bool = 
             tags={**process_tags(), **({USER_TAG: partition_key} if partition_key else {})},
             raise_on_error=False,
         )
+
+
+@contextmanager
+def recorded_as_workspace_job(instance, job_name: str):
+    """Runs made in this process are recorded as runs of the UI's job of that name (workspace.yaml's
+    `mixtape` location): the overview timeline lists only runs whose job it can place.
+    `execute_in_process` takes no origin, so the instance's run creation is given it meanwhile."""
+    from dagster._core.definitions.repository_definition.valid_definitions import SINGLETON_REPOSITORY_NAME
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    location = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="pipelines.definitions"),
+                                           location_name=WORKSPACE_LOCATION)
+    origin = RemoteJobOrigin(RemoteRepositoryOrigin(location, SINGLETON_REPOSITORY_NAME), job_name)
+    instance.create_run_for_job = functools.partial(instance.create_run_for_job, remote_job_origin=origin)
+    try:
+        yield
+    finally:
+        del instance.create_run_for_job  # the class's own method again
 
 
 def failed_cause(result) -> str:
