@@ -1,6 +1,6 @@
 """A simulated week of listening polled by the recently-played sensor: plays captured / plays made, requests per day.
 
-    python -m benchmarks.bench_plays [--quick] [--days N] [--plays-per-day N ...]
+    python -m benchmarks.bench_plays [--quick] [--days N]
 
 The sandbox makes up a listener's plays for the week ahead (`sandbox.plays.listening`: sessions of
 back-to-back tracks, skips, quiet nights) and shows them as its clock passes their end, keeping only
@@ -36,12 +36,15 @@ from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 from sandbox import start_sandbox
 from sandbox.generator import generate_library
-from sandbox.plays import epoch_ms, listening
+from sandbox.plays import SKIP_SHARE, epoch_ms, listening
 
 USER = "alice"
 ROUTE = "GET /v1/me/player/recently-played"
 SENSOR_TICK_S = 60.0  # the sensor's minimum interval: a due poll waits at most this long
 BUDGET_PER_DAY = 900
+# (plays a day, share skipped within seconds): light, heavy, and a heavy listener who skips half (plays
+# come twice as fast: the schedule must poll sooner)
+LISTENERS = [(20.0, SKIP_SHARE), (80.0, SKIP_SHARE), (80.0, 0.5)]
 
 
 @dataclass
@@ -78,7 +81,7 @@ def environment(**values: str) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def simulate(days: int = 7, plays_per_day: float = 40.0, workdir: str | None = None) -> Week:
+def simulate(days: int = 7, plays_per_day: float = 40.0, skip_share: float = SKIP_SHARE, workdir: str | None = None) -> Week:
     """Poll a simulated listener for `days` days with the real sensor and assets."""
     data_dir = f"{workdir or tempfile.mkdtemp(prefix='bench_plays_')}/data"
     library = generate_library(seed=11, users=[USER, "bob"], liked=300, playlists=3, big_playlist=40)
@@ -86,7 +89,7 @@ def simulate(days: int = 7, plays_per_day: float = 40.0, workdir: str | None = N
                                                          MIXTAPE_DATA_DIR=data_dir):
         login(Settings.from_env(), USER, open_browser=False, timeout_s=5, say=lambda *_: None)
         start = datetime.fromtimestamp(sandbox.world.clock.now(), UTC).replace(tzinfo=None)
-        library.plays = {USER: listening(library, USER, start, start + timedelta(days=days), plays_per_day)}
+        library.plays = {USER: listening(library, USER, start, start + timedelta(days=days), plays_per_day, skip_share)}
         requests.post(f"{sandbox.url}/_sandbox/library", json=library.model_dump(mode="json"), timeout=60).raise_for_status()
         requests.post(f"{sandbox.url}/_sandbox/reset", timeout=5).raise_for_status()
         warehouse = Warehouse(storage="duckdb", data_dir=data_dir)
@@ -123,19 +126,18 @@ def simulate(days: int = 7, plays_per_day: float = 40.0, workdir: str | None = N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one listener of 40 plays a day")
+    parser.add_argument("--quick", action="store_true", help="the heavy listener who skips half only")
     parser.add_argument("--days", type=int, default=7)
-    parser.add_argument("--plays-per-day", type=float, nargs="+", default=[20.0, 40.0, 80.0])
     args = parser.parse_args()
-    rates = [40.0] if args.quick else args.plays_per_day
+    listeners = LISTENERS[-1:] if args.quick else LISTENERS
     print(f"A simulated week of listening polled by the recently-played sensor ({args.days} days, one user, budget "
           f"{BUDGET_PER_DAY}/day; Spotify keeps the last 50 plays). Counted at the sandbox.\n")
-    print(f"{'plays/day':>9} {'made':>5} {'captured':>8} {'lost':>4} {'requests':>8} {'requests/day':>12} "
+    print(f"{'plays/day':>9} {'skipped':>7} {'made':>5} {'captured':>8} {'lost':>4} {'requests':>8} {'requests/day':>12} "
           f"{'promised max/day':>16} {'quiet/day':>9} {'early polls':>11} {'full pages':>10}")
-    for rate in rates:
-        week = simulate(args.days, rate)
+    for rate, skips in listeners:
+        week = simulate(args.days, rate, skips)
         full = sum(1 for *_, full_page in week.polls[1:] if full_page)
-        print(f"{rate:>9.0f} {week.made:>5} {week.captured:>8} {week.made - week.captured:>4} {week.requests:>8} "
+        print(f"{rate:>9.0f} {skips:>7.0%} {week.made:>5} {week.captured:>8} {week.made - week.captured:>4} {week.requests:>8} "
               f"{week.requests_per_day:>12.1f} {week.promised_per_day:>16} {86400 // 5400:>9} {week.early_polls():>11} "
               f"{full:>10}", flush=True)
     print("\nplays captured / plays made = captured / made; requests/day = recently-played requests the sandbox answered")

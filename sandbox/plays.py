@@ -57,10 +57,11 @@ def track_pool(library: Library, user: str) -> list[str]:
     return list(dict.fromkeys(pool)) or [t.id for t in library.tracks]
 
 
-def listening(library: Library, user: str, start: datetime, end: datetime, plays_per_day: float = 40.0) -> list[Play]:
+def listening(library: Library, user: str, start: datetime, end: datetime, plays_per_day: float = 40.0,
+              skip_share: float = SKIP_SHARE) -> list[Play]:
     """The plays `user` ends in [start, end) (naive UTC), oldest first. A day holds a few sessions
-    of back-to-back tracks; favourites come back far more often (weights fall as 1/rank); about one
-    play in seven is skipped within seconds."""
+    of back-to-back tracks; favourites come back far more often (weights fall as 1/rank); a share of
+    the plays (about one in seven by default) is skipped within seconds."""
     pool = track_pool(library, user)
     durations = {t.id: t.duration_ms for t in library.tracks}
     weights = [1 / (rank + 1) for rank in range(len(pool))]
@@ -68,7 +69,7 @@ def listening(library: Library, user: str, start: datetime, end: datetime, plays
     plays: list[Play] = []
     day = datetime(start.year, start.month, start.day)
     while day < end:
-        plays += _day(user, day, pool, cumulative, durations, plays_per_day)
+        plays += _day(user, day, pool, cumulative, durations, plays_per_day, skip_share)
         day += timedelta(days=1)
     low, high = start.replace(tzinfo=UTC).timestamp() * 1000, end.replace(tzinfo=UTC).timestamp() * 1000
     return [p for p in plays if low <= epoch_ms(p.played_at) < high]
@@ -82,7 +83,7 @@ def _accumulate(weights: list[float]):
 
 
 def _day(user: str, day: datetime, pool: list[str], cumulative: list[float], durations: dict[str, int],
-         plays_per_day: float) -> list[Play]:
+         plays_per_day: float, skip_share: float) -> list[Play]:
     rng = random.Random(_seed("plays", user, day.date().isoformat()))
     sessions = sorted(rng.choices(SESSION_HOURS, HOUR_WEIGHTS, k=rng.randint(1, 4)))
     per_session = plays_per_day / 2.5
@@ -93,7 +94,7 @@ def _day(user: str, day: datetime, pool: list[str], cumulative: list[float], dur
         for _ in range(max(1, int(rng.expovariate(1 / per_session)))):
             track_id = pool[bisect.bisect_left(cumulative, rng.random() * cumulative[-1])]
             duration = durations[track_id]
-            ms_played = rng.randint(2_000, 29_000) if rng.random() < SKIP_SHARE else duration
+            ms_played = rng.randint(2_000, 29_000) if rng.random() < skip_share else duration
             clock += timedelta(milliseconds=ms_played + rng.randint(0, 900))
             plays.append(Play(track_id=track_id, played_at=iso(int(clock.replace(tzinfo=UTC).timestamp() * 1000)),
                               ms_played=ms_played))

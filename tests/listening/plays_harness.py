@@ -4,7 +4,7 @@ logged in, a DuckDB warehouse, a Dagster instance and a movable clock that moves
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -95,6 +95,3 @@ def world(tmp_path, monkeypatch):
     yield listening
     listening.sandbox.stop()
 
-
-def day_start(moment: datetime) -> datetime:
-    return datetime(moment.year, moment.month, moment.day) + timedelta(days=1)
