@@ -127,3 +127,19 @@ def _sandbox_ranking(ingest: Ingest, kind: str, time_range: str) -> list[str]:
         page = sp.next(page)
         ids += [i["id"] for i in page["items"]]
     return ids
+
+
+def test_a_spent_budget_keeps_the_ranges_read_whole_and_the_rest_are_read_when_it_allows(top):
+    top.budget_per_day = top.resources()["spotify"].budget.spent_today() + 3  # 3 more requests today
+    result = materialize(top)
+    assert result.success and top_requests(top) == 3
+    first = listed(top)
+    stops = [m.metadata for node in ("listening__top_tracks", "listening__top_artists")
+             for m in result.asset_materializations_for_node(node) if "stopped" in m.metadata]
+    assert first and stops and len(first) < 6
+    top.budget_per_day = None
+    top.reset()
+    assert materialize(top).success  # the same day: only what the first run did not read
+    final = listed(top)
+    assert len(final) == 6 and all(final[pair] == n for pair, n in first.items())  # what was stored was whole
+    assert top_requests(top) == sum(math.ceil(n / 50) for pair, n in final.items() if pair not in first)
