@@ -17,7 +17,6 @@ rows to the new one. Tables are only ever created from `sql/tables`, never here.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,7 +27,8 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from resources.warehouse import (
-    Warehouse, _S3FS, _schemas, _typed, declared_columns, is_user_partitioned, mart_queries, table_ddl,
+    Warehouse, _S3FS, _folder_files, _schemas, _typed, declared_columns, file_name, is_user_partitioned, live_files,
+    mart_queries, next_generation, table_ddl,
 )
 
 # -- the store: what a step may do ----------------------------------------------------------------
@@ -300,11 +300,14 @@ class ParquetStore:
     def files(self) -> dict[str, list[str]]:
         """Every Parquet file under the root, by `schema.table`."""
         if self._files is None:
-            self._files = {}
+            folders: dict[tuple[str, str], list[str]] = {}
             for info in self._listing():
                 if info.path.endswith(".parquet"):
                     schema, table = info.path[len(self.root) + 1:].split("/")[:2]
-                    self._files.setdefault(f"{schema}.{table}", []).append(info.path)
+                    folders.setdefault((f"{schema}.{table}", info.path.rsplit("/", 1)[0]), []).append(info.path)
+            self._files = {}
+            for (table, _), paths in folders.items():  # files a newer one supersedes are not read
+                self._files.setdefault(table, []).extend(live_files(paths))
         return self._files
 
     def _changed(self) -> None:
@@ -317,7 +320,7 @@ class ParquetStore:
     def _write(self, table: str, user_id: str | None, typed: pl.DataFrame, suffix: str) -> str:
         directory = self._directory(table, user_id)
         self.fs.create_dir(directory, recursive=True)
-        path = f"{directory}/part-{uuid.uuid4().hex}{suffix}"
+        path = f"{directory}/{file_name('part', next_generation(_folder_files(self.fs, directory)))}{suffix}"
         frame = typed.drop("user_id") if user_id is not None else typed
         pq.write_table(frame.to_arrow(), path, filesystem=self.fs)
         return path

@@ -5,7 +5,9 @@ warehouse contract views are in `sql/views/`. Both storage modes expose the same
 views on a DuckDB connection, so every query is the same SQL whatever the storage.
 
 Parquet layout: `<root>/<schema>/<table>/user_id=<user>/*.parquet` for tables whose DDL has
-`user_id varchar not null` (per-user partitions), `<root>/<schema>/<table>/*.parquet` otherwise.
+`user_id varchar not null` (per-user partitions), `<root>/<schema>/<table>/*.parquet` otherwise. Files are
+named by generation, so writes are never lost nor read twice whenever a process dies and an appended
+partition stays a few files however often it is written (`live_files`, `Warehouse._write_parquet`).
 
 The DDL is the only statement of a table's columns: `polars_schema` gives them to Python, every write is
 cast to them (`_typed`), and Parquet tables are read back as exactly the declared columns (a column the
@@ -23,15 +25,17 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from fsspec.implementations.arrow import ArrowFSWrapper
@@ -368,6 +372,8 @@ class Warehouse(dg.ConfigurableResource):
                 self._write_parquet(table, df, user_id, replace=False)
 
     def _write_parquet(self, table: str, typed: pl.DataFrame, user_id: str | None, replace: bool) -> None:
+        """One new file in the table's (or user's) folder: a base holding all its rows for a replace, a part
+        for an append; then superseded files are deleted, and a folder of too many live files compacted."""
         directory = self._table_path(table)
         if self._partitioned(table):
             if user_id is None:
@@ -375,10 +381,49 @@ class Warehouse(dg.ConfigurableResource):
             directory = f"{directory}/user_id={user_id}"
             typed = typed.drop("user_id")  # the Hive path carries it
         fs = self._filesystem()
-        if replace:
-            self._delete_files(fs, directory if self._partitioned(table) else self._table_path(table))
         fs.create_dir(directory, recursive=True)
-        pq.write_table(typed.to_arrow(), f"{directory}/part-{uuid.uuid4().hex}.parquet", filesystem=fs)
+        held = _folder_files(fs, directory)
+        written = f"{directory}/{file_name('base' if replace else 'part', next_generation(held))}"
+        self._put(fs, written, typed.to_arrow())
+        held[written] = datetime.now(UTC)
+        held = self._collect_garbage(fs, held)
+        live = live_files(held)
+        if len(live) > COMPACT_ABOVE:
+            # one run at a time writes a user's partition (the per-user run limit); a shared table may have
+            # writers at once, so there only files older than any write takes are compacted
+            young = None if self._partitioned(table) else datetime.now(UTC) - _SHARED_COMPACTION_AGE
+            self._compact(fs, {path: held[path] for path in live}, young)
+
+    def _compact(self, fs: pafs.FileSystem, live: dict[str, datetime], young: datetime | None) -> None:
+        """Live files (those written before `young`, when given) as one base file, then the rest deleted.
+
+        The base is named with the highest generation it holds, so readers take it in place of its files
+        from the moment it exists; a part of a concurrent writer has a higher generation, or is young."""
+        covered = compactable(live, young)
+        if len(covered) < 2:
+            return
+        tables = [pq.ParquetFile(fs.open_input_file(path)).read() for path in covered]
+        directory = covered[0].rsplit("/", 1)[0]
+        base = f"{directory}/{file_name('base', max(generation(path) for path in covered))}"
+        self._put(fs, base, pa.concat_tables(tables, promote_options="permissive"))
+        self._collect_garbage(fs, _folder_files(fs, directory))
+
+    def _put(self, fs: pafs.FileSystem, path: str, rows: pa.Table) -> None:
+        """A file that exists whole or not at all: an S3 object appears when its upload completes; a local
+        file is written under another name and renamed."""
+        if self._is_s3:
+            pq.write_table(rows, path, filesystem=fs)
+            return
+        pq.write_table(rows, f"{path}.partial", filesystem=fs)
+        fs.move(f"{path}.partial", path)
+
+    @staticmethod
+    def _collect_garbage(fs: pafs.FileSystem, held: dict[str, datetime]) -> dict[str, datetime]:
+        """Delete the files a base supersedes; the files left."""
+        dead = set(held) - set(live_files(held))
+        for path in sorted(dead):
+            fs.delete_file(path)
+        return {path: mtime for path, mtime in held.items() if path not in dead}
 
     # -- Parquet plumbing ------------------------------------------------------------------
 
@@ -407,26 +452,84 @@ class Warehouse(dg.ConfigurableResource):
         return f"{self._root_path}/{table.replace('.', '/')}"
 
     def _files_by_table(self) -> dict[str, frozenset[str]]:
-        """Every Parquet file under the root, by `schema.table`."""
+        """Every live Parquet file under the root, by `schema.table` (superseded ones left out)."""
         root = self._root_path
         selector = pafs.FileSelector(root, recursive=True, allow_not_found=True)
-        tables: dict[str, set[str]] = {}
+        folders: dict[tuple[str, str], set[str]] = {}
         for info in self._filesystem().get_file_info(selector):
             if info.path.endswith(".parquet"):
                 schema, table = info.path[len(root) + 1:].split("/")[:2]
-                tables.setdefault(f"{schema}.{table}", set()).add(info.path)
+                folders.setdefault((f"{schema}.{table}", info.path.rsplit("/", 1)[0]), set()).add(info.path)
+        tables: dict[str, set[str]] = {}
+        for (table, _), paths in folders.items():
+            tables.setdefault(table, set()).update(live_files(paths))
         return {table: frozenset(paths) for table, paths in tables.items()}
 
     def _uri(self, path: str) -> str:
         """A filesystem path as DuckDB reads it."""
         return f"s3://{path}" if self._is_s3 else path
 
-    @staticmethod
-    def _delete_files(fs: pafs.FileSystem, directory: str) -> None:
-        selector = pafs.FileSelector(directory, recursive=True, allow_not_found=True)
-        for info in fs.get_file_info(selector):
-            if info.type == pafs.FileType.File and info.path.endswith(".parquet"):
-                fs.delete_file(info.path)
+
+# -- Parquet files by generation -----------------------------------------------------------------
+#
+# A folder (one table, or one user's partition) holds `part-<generation>-<id>.parquet` files, rows appended
+# at that generation, and `base-<generation>-<id>.parquet` files, all the folder's rows up to and including
+# that generation (a replace, or a compaction of the files before it). The newest base supersedes every
+# other base and every part of its generation or lower: readers read only the live files, so a crash after
+# a base is written and before the files it replaces are deleted reads each row once, and the next write
+# deletes them. A new file's generation is one above every file in the folder. Files of an earlier release
+# (`part-<id>.parquet`) are parts of generation 0.
+
+COMPACT_ABOVE = 8  # live files in a folder beyond which a write compacts them into one base
+# A shared table's writers may run at once: compaction leaves the files younger than this, so a part
+# whose writer listed the folder before the compaction (and took its generation then) is never covered.
+_SHARED_COMPACTION_AGE = timedelta(minutes=10)
+_GENERATION_DIGITS = 10
+_FILE_NAME = re.compile(r"(part|base)-(\d{%d})-[0-9a-f]+\.parquet$" % _GENERATION_DIGITS)
+
+
+def file_name(kind: str, generation: int) -> str:
+    """A new file's name: `part` (appended rows) or `base` (the whole folder) at `generation`."""
+    return f"{kind}-{generation:0{_GENERATION_DIGITS}d}-{uuid.uuid4().hex}.parquet"
+
+
+def _kind_and_generation(path: str) -> tuple[str, int]:
+    named = _FILE_NAME.search(path.rsplit("/", 1)[-1])
+    return (named.group(1), int(named.group(2))) if named else ("part", 0)
+
+
+def generation(path: str) -> int:
+    return _kind_and_generation(path)[1]
+
+
+def next_generation(paths: Iterable[str]) -> int:
+    return max((generation(path) for path in paths), default=0) + 1
+
+
+def live_files(paths: Iterable[str]) -> list[str]:
+    """The files of one folder a reader reads: the newest base (by generation, then name) and the parts
+    after it; all of them when there is no base. In generation order."""
+    ordered = sorted(paths, key=lambda path: (generation(path), path.rsplit("/", 1)[-1]))
+    bases = [path for path in ordered if _kind_and_generation(path)[0] == "base"]
+    if not bases:
+        return ordered
+    newest = bases[-1]
+    return [newest, *(path for path in ordered if _kind_and_generation(path)[0] == "part" and generation(path) > generation(newest))]
+
+
+def compactable(live: dict[str, datetime], young: datetime | None) -> list[str]:
+    """The live files a compaction may merge: all of them, or (`young` given) those of a generation below
+    every file written after `young`."""
+    first_young = min((generation(path) for path, mtime in live.items() if young is not None and mtime > young),
+                      default=None)
+    return [path for path in live_files(live) if first_young is None or generation(path) < first_young]
+
+
+def _folder_files(fs: pafs.FileSystem, directory: str) -> dict[str, datetime]:
+    """The Parquet files directly in `directory`, with when each was written."""
+    selector = pafs.FileSelector(directory, allow_not_found=True)
+    return {info.path: info.mtime for info in fs.get_file_info(selector)
+            if info.type == pafs.FileType.File and info.path.endswith(".parquet")}
 
 
 # Listings a Parquet connection makes before giving up when files it listed keep vanishing.
