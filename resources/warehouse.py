@@ -255,7 +255,7 @@ class Warehouse(dg.ConfigurableResource):
             try:
                 self._expose_listing(lake, self._files_by_table())  # one listing per connection, not per table
                 break
-            except duckdb.IOException:
+            except duckdb.Error:  # IOException locally; on S3 the filesystem's FileNotFoundError, wrapped
                 # another process replaced a partition between the listing and its view: list again
                 if attempt == _LISTING_ATTEMPTS - 1:
                     raise

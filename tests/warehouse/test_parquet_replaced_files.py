@@ -2,6 +2,7 @@
 a file listed when a connection opens may be gone, replaced by another run, before its view is made."""
 
 import polars as pl
+import pytest
 
 from resources.warehouse import Warehouse
 
@@ -11,8 +12,15 @@ def liked(user_id: str, *track_ids: str) -> pl.DataFrame:
                          "liked_at": ["2024-01-01T00:00:00"] * len(track_ids)})
 
 
-def test_a_connection_opens_although_another_run_replaced_a_file_it_listed(tmp_path, monkeypatch):
-    warehouse = Warehouse(storage=str(tmp_path / "lake"), data_dir=str(tmp_path))
+@pytest.fixture(params=["parquet", "s3"])
+def warehouse(request, tmp_path):
+    if request.param == "parquet":
+        return Warehouse(storage=str(tmp_path / "lake"), data_dir=str(tmp_path))
+    endpoint = request.getfixturevalue("moto_endpoint")
+    return Warehouse(storage=request.getfixturevalue("s3_bucket"), data_dir=str(tmp_path), s3_endpoint_url=endpoint)
+
+
+def test_a_connection_opens_although_another_run_replaced_a_file_it_listed(warehouse, monkeypatch):
     warehouse.replace_partition("raw.liked_songs", "alice", liked("alice", "t1"))
     stale = warehouse._files_by_table()  # the listing another process's replace is about to outdate
     warehouse.replace_partition("raw.liked_songs", "alice", liked("alice", "t2"))
