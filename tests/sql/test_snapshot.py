@@ -157,3 +157,16 @@ def test_the_sensor_requests_a_snapshot_after_other_runs_only(warehouse):
         decisions.append(snapshot_after_runs(context))
     assert isinstance(decisions[0], dg.RunRequest)
     assert isinstance(decisions[1], dg.SkipReason)
+
+
+def test_the_sensor_requests_no_snapshot_over_parquet(warehouse, monkeypatch):
+    from assets.ops.snapshot import snapshot_after_runs
+
+    instance = dg.DagsterInstance.ephemeral()
+    ingest = dg.materialize([liked_songs], instance=instance, resources={"warehouse": warehouse})
+    success = instance.get_records_for_run(ingest.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS).records[0]
+    monkeypatch.setenv("MIXTAPE_STORAGE", "s3://bucket/mixtape")
+    context = dg.build_run_status_sensor_context(
+        sensor_name=snapshot_after_runs.name, dagster_instance=instance, dagster_run=ingest.dagster_run,
+        dagster_event=success.event_log_entry.dagster_event)
+    assert isinstance(snapshot_after_runs(context), dg.SkipReason)
