@@ -373,7 +373,8 @@ class Warehouse(dg.ConfigurableResource):
 
     def _write_parquet(self, table: str, typed: pl.DataFrame, user_id: str | None, replace: bool) -> None:
         """One new file in the table's (or user's) folder: a base holding all its rows for a replace, a part
-        for an append; then superseded files are deleted, and a folder of too many live files compacted."""
+        for an append; then files superseded a while ago are deleted, and a folder of too many live files
+        compacted."""
         directory = self._table_path(table)
         if self._partitioned(table):
             if user_id is None:
@@ -391,7 +392,7 @@ class Warehouse(dg.ConfigurableResource):
         if len(live) > COMPACT_ABOVE:
             # one run at a time writes a user's partition (the per-user run limit); a shared table may have
             # writers at once, so there only files older than any write takes are compacted
-            young = None if self._partitioned(table) else datetime.now(UTC) - _SHARED_COMPACTION_AGE
+            young = None if self._partitioned(table) else datetime.now(UTC) - _IN_FLIGHT
             self._compact(fs, {path: held[path] for path in live}, young)
 
     def _compact(self, fs: pafs.FileSystem, live: dict[str, datetime], young: datetime | None) -> None:
@@ -419,9 +420,10 @@ class Warehouse(dg.ConfigurableResource):
 
     @staticmethod
     def _collect_garbage(fs: pafs.FileSystem, held: dict[str, datetime]) -> dict[str, datetime]:
-        """Delete the files a base supersedes; the files left."""
-        dead = set(held) - set(live_files(held))
-        for path in sorted(dead):
+        """Delete the files a base superseded a while ago (a reader that listed them before may still be
+        reading them); the files left."""
+        dead = removable(held, datetime.now(UTC) - _IN_FLIGHT)
+        for path in dead:
             fs.delete_file(path)
         return {path: mtime for path, mtime in held.items() if path not in dead}
 
@@ -476,14 +478,16 @@ class Warehouse(dg.ConfigurableResource):
 # at that generation, and `base-<generation>-<id>.parquet` files, all the folder's rows up to and including
 # that generation (a replace, or a compaction of the files before it). The newest base supersedes every
 # other base and every part of its generation or lower: readers read only the live files, so a crash after
-# a base is written and before the files it replaces are deleted reads each row once, and the next write
-# deletes them. A new file's generation is one above every file in the folder. Files of an earlier release
+# a base is written and before the files it replaces are deleted reads each row once, and a write once they
+# have been superseded for a while deletes them. A new file's generation is one above every file in the
+# folder. Files of an earlier release
 # (`part-<id>.parquet`) are parts of generation 0.
 
 COMPACT_ABOVE = 8  # live files in a folder beyond which a write compacts them into one base
-# A shared table's writers may run at once: compaction leaves the files younger than this, so a part
+# Longer than any write or read takes: a file superseded longer ago is read by nobody and deleted; and as a
+# shared table's writers may run at once, its compaction leaves the files younger than this, so a part
 # whose writer listed the folder before the compaction (and took its generation then) is never covered.
-_SHARED_COMPACTION_AGE = timedelta(minutes=10)
+_IN_FLIGHT = timedelta(minutes=10)
 _GENERATION_DIGITS = 10
 _FILE_NAME = re.compile(r"(part|base)-(\d{%d})-[0-9a-f]+\.parquet$" % _GENERATION_DIGITS)
 
@@ -509,12 +513,26 @@ def next_generation(paths: Iterable[str]) -> int:
 def live_files(paths: Iterable[str]) -> list[str]:
     """The files of one folder a reader reads: the newest base (by generation, then name) and the parts
     after it; all of them when there is no base. In generation order."""
-    ordered = sorted(paths, key=lambda path: (generation(path), path.rsplit("/", 1)[-1]))
+    ordered = sorted(paths, key=_order)
     bases = [path for path in ordered if _kind_and_generation(path)[0] == "base"]
     if not bases:
         return ordered
     newest = bases[-1]
     return [newest, *(path for path in ordered if _kind_and_generation(path)[0] == "part" and generation(path) > generation(newest))]
+
+
+def _order(path: str) -> tuple[int, str]:
+    return generation(path), path.rsplit("/", 1)[-1]
+
+
+def removable(held: dict[str, datetime], before: datetime) -> list[str]:
+    """The files of one folder superseded by a base written before `before`."""
+    old_bases = [path for path, mtime in held.items() if _kind_and_generation(path)[0] == "base" and mtime < before]
+    if not old_bases:
+        return []
+    base = max(old_bases, key=_order)
+    return sorted(path for path in held if (_order(path) < _order(base) if _kind_and_generation(path)[0] == "base"
+                                            else generation(path) <= generation(base)))
 
 
 def compactable(live: dict[str, datetime], young: datetime | None) -> list[str]:

@@ -1,5 +1,6 @@
 """Parquet compaction: an appended partition stays a few files however often it is written, reads every
-row once, and a process killed at any step of a compaction leaves the same rows (local and S3)."""
+row once, and a process killed at any step of a compaction leaves the same rows (local and S3). Files a
+newer one superseded stay while a reader may still be reading them (`_IN_FLIGHT`), then are deleted."""
 
 import os
 import time
@@ -40,7 +41,8 @@ def track_ids(warehouse: Warehouse, user: str = "alice") -> list[str]:
     return warehouse.query(f"select track_id from {TABLE} where user_id = ? order by played_at", [user])["track_id"].to_list()
 
 
-def test_files_stay_bounded_and_rows_are_the_sum_of_the_appends(warehouse):
+def test_files_stay_bounded_and_rows_are_the_sum_of_the_appends(warehouse, monkeypatch):
+    monkeypatch.setattr(warehouse_module, "_IN_FLIGHT", timedelta(0))  # superseded files deleted at once
     for n in range(40):
         warehouse.append(TABLE, plays(n), "alice")
         assert len(stored(warehouse, TABLE, "alice")) <= COMPACT_ABOVE
@@ -50,7 +52,8 @@ def test_files_stay_bounded_and_rows_are_the_sum_of_the_appends(warehouse):
     assert track_ids(warehouse, "bob") == ["t100", "t101", "t102"]
 
 
-def test_files_of_an_earlier_release_are_compacted_with_the_rest(warehouse):
+def test_files_of_an_earlier_release_are_compacted_with_the_rest(warehouse, monkeypatch):
+    monkeypatch.setattr(warehouse_module, "_IN_FLIGHT", timedelta(0))
     warehouse.append(TABLE, plays(0), "alice")
     fs, folder = warehouse._filesystem(), warehouse._table_path(TABLE) + "/user_id=alice"
     fs.move(stored(warehouse, TABLE, "alice")[0], f"{folder}/part-0123456789abcdef0123456789abcdef.parquet")
@@ -70,7 +73,7 @@ def test_replace_partition_after_compaction_is_the_whole_partition(warehouse):
 
     assert track_ids(warehouse) == ["t90", "t91"]
     assert track_ids(warehouse, "bob") == ["t50"]
-    assert len(stored(warehouse, TABLE, "alice")) == 1
+    assert len(live_files(stored(warehouse, TABLE, "alice"))) == 1
     warehouse.replace_partition(TABLE, "alice", plays(0, 0))
     assert track_ids(warehouse) == []
 
@@ -108,10 +111,12 @@ def crash_at(monkeypatch, step: str, deleted_first: int = 0) -> None:
 def test_a_compaction_killed_at_any_step_loses_and_duplicates_nothing(warehouse, monkeypatch, step, deleted_first):
     for n in range(COMPACT_ABOVE):
         warehouse.append(TABLE, plays(n), "alice")
+    monkeypatch.setattr(warehouse_module, "_IN_FLIGHT", timedelta(0))  # the compaction deletes what it superseded
     crash_at(monkeypatch, step, deleted_first)
     with pytest.raises(Crash):
         warehouse.append(TABLE, plays(COMPACT_ABOVE), "alice")  # the append that compacts
     monkeypatch.undo()
+    monkeypatch.setattr(warehouse_module, "_IN_FLIGHT", timedelta(0))
 
     assert track_ids(warehouse) == [f"t{n}" for n in range(COMPACT_ABOVE + 1)]
     warehouse.append(TABLE, plays(COMPACT_ABOVE + 1), "alice")  # the next run's write
@@ -132,7 +137,7 @@ def test_a_shared_table_compacts_only_files_older_than_any_write(tmp_path):
         os.utime(path, (hour_ago, hour_ago))
     warehouse.append(SHARED, pl.DataFrame([row]))
 
-    assert len(stored(warehouse, SHARED)) == 2  # the old ones as one base, and the young one
+    assert len(live_files(stored(warehouse, SHARED))) == 2  # the old ones as one base, and the young one
     assert warehouse.query(f"select sum(requests) as n from {SHARED}")["n"].item() == COMPACT_ABOVE + 3
 
 
@@ -142,3 +147,31 @@ def test_a_base_supersedes_the_files_of_its_generation_and_below():
     assert live_files(files) == ["d/base-0000000002-c.parquet", "d/part-0000000003-d.parquet"]
     assert live_files(files[:2]) == files[:2]
     assert warehouse_module.next_generation(files) == 4
+
+
+def test_a_reader_that_listed_the_files_before_a_replace_still_reads_them(warehouse):
+    """Another run replacing a partition while a connection reads: its files stay until nobody reads them."""
+    warehouse.replace_partition(TABLE, "alice", plays(0, 2))
+    with warehouse.connect() as reader:
+        warehouse.replace_partition(TABLE, "alice", plays(5))
+        for n in range(COMPACT_ABOVE + 1):
+            warehouse.append(TABLE, plays(10 + n), "bob")
+        seen = reader.sql(f"select track_id from {TABLE} where user_id = 'alice' order by all").pl()["track_id"].to_list()
+
+    assert seen == ["t0", "t1"]
+    assert track_ids(warehouse) == ["t5"]
+
+
+def test_superseded_files_are_deleted_once_superseded_long_enough(tmp_path):
+    warehouse = Warehouse(storage=str(tmp_path / "lake"), data_dir=str(tmp_path))
+    for n in range(COMPACT_ABOVE + 1):
+        warehouse.append(TABLE, plays(n), "alice")
+    assert len(stored(warehouse, TABLE, "alice")) == COMPACT_ABOVE + 2  # the base and the files it holds
+
+    hour_ago = time.time() - 3600
+    for path in stored(warehouse, TABLE, "alice"):
+        os.utime(path, (hour_ago, hour_ago))
+    warehouse.append(TABLE, plays(COMPACT_ABOVE + 1), "alice")
+
+    assert len(stored(warehouse, TABLE, "alice")) == 2
+    assert track_ids(warehouse) == [f"t{n}" for n in range(COMPACT_ABOVE + 2)]
