@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["bench_ingest", "bench_resume", "bench_enrich", "bench_rules", "bench_push", "bench_peer", "bench_sql", "bench_plays"]
+BENCHMARKS = ["bench_ingest", "bench_resume", "bench_enrich", "bench_rules", "bench_push", "bench_peer", "bench_sql", "bench_plays", "bench_scale"]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 TITLE = ("# Benchmark results\n\nWritten by `make bench` (`python -m benchmarks [--quick] [NAME ...]`): each section "
          "is what that benchmark printed, replaced whenever it runs again. Timings scale with the machine's load.\n")
