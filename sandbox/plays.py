@@ -31,6 +31,10 @@ SKIP_SHARE = 0.15
 SCROBBLE_MIN_MS = 30_000
 EXPORT_PLAYS_PER_FILE = 10_000
 EXPORT_FOLDER = "Spotify Extended Streaming History"
+UNPLAYED_SHARE = 0.12  # liked songs a listener saves and never plays
+ERA_DAYS = 91  # favourites rotate with the seasons
+IN_ROTATION = 0.6  # the share of a listener's tracks they play in a season
+EXPORT_DAYS = 365  # a whole export's history before the plays the services show (generate, the demo)
 
 
 def iso(ms: int) -> str:
@@ -51,25 +55,41 @@ def _seed(*parts: object) -> int:
 
 
 def track_pool(library: Library, user: str) -> list[str]:
-    """The tracks a user plays, favourites first: liked songs, then their own playlists' tracks."""
+    """The tracks a user plays, favourites first: liked songs, then their own playlists' tracks; a
+    share of the liked songs (`UNPLAYED_SHARE`) is saved and never played."""
     owned = [i.track_id for p in library.playlists if p.owner == user for i in p.items if i.track_id]
-    pool = [s.track_id for s in library.liked.get(user, [])] + owned
-    return list(dict.fromkeys(pool)) or [t.id for t in library.tracks]
+    liked = [s.track_id for s in library.liked.get(user, []) if _unit("unplayed", user, s.track_id) >= UNPLAYED_SHARE]
+    return list(dict.fromkeys(liked + owned)) or [t.id for t in library.tracks]
+
+
+def _unit(*parts: object) -> float:
+    return _seed(*parts) / 2**64
+
+
+def _era_weights(user: str, pool: list[str], era: int) -> list[float]:
+    """The pool's weights in one era: favourites come back far more often (1/rank), and only the tracks in
+    rotation that season (`IN_ROTATION` of them) are played at all, so old favourites fall silent."""
+    weights = [1 / (rank + 1) if _unit("era", user, track, era) < IN_ROTATION else 0.0
+               for rank, track in enumerate(pool)]
+    return weights if any(weights) else [1 / (rank + 1) for rank in range(len(pool))]
 
 
 def listening(library: Library, user: str, start: datetime, end: datetime, plays_per_day: float = 40.0,
               skip_share: float = SKIP_SHARE) -> list[Play]:
     """The plays `user` ends in [start, end) (naive UTC), oldest first. A day holds a few sessions
-    of back-to-back tracks; favourites come back far more often (weights fall as 1/rank); a share of
-    the plays (about one in seven by default) is skipped within seconds."""
+    of back-to-back tracks; favourites come back far more often (weights fall as 1/rank) among the
+    tracks in rotation that season; a share of the plays (about one in seven by default) is skipped
+    within seconds."""
     pool = track_pool(library, user)
     durations = {t.id: t.duration_ms for t in library.tracks}
-    weights = [1 / (rank + 1) for rank in range(len(pool))]
-    cumulative = list(_accumulate(weights))
+    eras: dict[int, list[float]] = {}
     plays: list[Play] = []
     day = datetime(start.year, start.month, start.day)
     while day < end:
-        plays += _day(user, day, pool, cumulative, durations, plays_per_day, skip_share)
+        era = day.toordinal() // ERA_DAYS
+        if era not in eras:
+            eras[era] = list(_accumulate(_era_weights(user, pool, era)))
+        plays += _day(user, day, pool, eras[era], durations, plays_per_day, skip_share)
         day += timedelta(days=1)
     low, high = start.replace(tzinfo=UTC).timestamp() * 1000, end.replace(tzinfo=UTC).timestamp() * 1000
     return [p for p in plays if low <= epoch_ms(p.played_at) < high]
@@ -217,12 +237,24 @@ def _scrobble(history: PlayHistory, started_s: int, stamped: Stamped) -> dict:
 # The Extended Streaming History export
 
 
-def export_rows(library: Library, user: str) -> list[dict]:
+def export_plays(library: Library, user: str, history_days: int = 0) -> list[Stamped]:
+    """The user's plays as the export holds them, oldest first: the plays the services show (the
+    library's), and as many days of listening before their first day as `history_days` asks."""
+    shown = PlayHistory(library).by_user.get(user, [])
+    if not shown or not history_days:
+        return shown
+    first = datetime.fromtimestamp(shown[0].ended_ms / 1000, UTC).replace(tzinfo=None)
+    first_day = datetime(first.year, first.month, first.day)
+    earlier = listening(library, user, first_day - timedelta(days=history_days), first_day)
+    return [Stamped(epoch_ms(p.played_at), p) for p in earlier] + shown
+
+
+def export_rows(library: Library, user: str, history_days: int = 0) -> list[dict]:
     """The user's plays as Spotify's export lists them (oldest first), with the fields mixtape must
     never keep (IP address, user agent, platform, country) filled in as the real files have them."""
     history = PlayHistory(library)
     rows = []
-    for stamped in history.by_user.get(user, []):
+    for stamped in export_plays(library, user, history_days):
         play = stamped.play
         track, artist, album = history.names(play.track_id)
         rng = random.Random(_seed("export", user, stamped.ended_ms))
@@ -263,10 +295,10 @@ def sandbox_user_agent(user: str) -> str:
 
 
 def write_export(library: Library, user: str, directory: Path, as_zip: bool = False,
-                 per_file: int = EXPORT_PLAYS_PER_FILE) -> list[Path]:
+                 per_file: int = EXPORT_PLAYS_PER_FILE, history_days: int = 0) -> list[Path]:
     """Write the user's export as Spotify delivers it: `Streaming_History_Audio_<years>_<n>.json`
     files of at most `per_file` plays, or those files inside `my_spotify_data.zip`."""
-    rows = export_rows(library, user)
+    rows = export_rows(library, user, history_days)
     files = {}
     for n, start in enumerate(range(0, len(rows), per_file)):
         chunk = rows[start:start + per_file]

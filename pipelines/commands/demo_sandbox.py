@@ -96,7 +96,9 @@ def spawn_sandbox(data_dir: Path) -> str:
     command = [sys.executable, "-m", "pipelines.cli", "sandbox", "serve",
                *(["--library", library] if library else ["--demo"]), "--port", str(port),
                "--state", str(sandbox_state_file(data_dir)), "--server-file", str(server_file(data_dir)),
-               "--idle-exit", str(IDLE_EXIT_S)]
+               "--idle-exit", str(IDLE_EXIT_S),
+               # the demo user's listening history, as if they had dropped their export (assets/listening/plays.py)
+               "--export-dir", str(data_dir / "imports")]
     project = Path(__file__).resolve().parents[2]
     with open(sandbox_dir(data_dir) / "server.log", "ab") as log:
         subprocess.Popen(command, cwd=project, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,

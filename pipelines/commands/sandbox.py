@@ -43,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="resume from this state file and save every change to it (the demo world's data/sandbox/state.json)")
     serve.add_argument("--server-file", type=Path, help="write {pid, url} here once serving; removed on exit")
     serve.add_argument("--idle-exit", type=float, help="exit after this many seconds without a request")
+    serve.add_argument("--export-dir", type=Path,
+                       help="write each user's Extended Streaming History export (a year of listening before the "
+                            "library's plays, then those) to DIR/<user>/ when that folder has none yet")
     serve.set_defaults(func=run_serve)
 
     generate = commands.add_parser("generate", help="write a generated library as JSON")
@@ -103,6 +106,8 @@ def run_serve(args: argparse.Namespace) -> int:
         options["port"] = 0
         running = (start_resumed_sandbox(args.state, choose_library(args), **options) if args.state
                    else start_sandbox(choose_library(args), **options))
+    if args.export_dir:
+        write_missing_exports(running.world.library, args.export_dir)
     print(export_lines(running.base_urls) if args.print_env else announce(running), flush=True)
     if args.server_file:
         args.server_file.parent.mkdir(parents=True, exist_ok=True)
@@ -154,12 +159,18 @@ def run_generate(args: argparse.Namespace) -> int:
     library = generate_library(args.seed if args.seed is not None else 1, args.users, args.liked, args.playlists, profile=args.profile)
     text = json.dumps(library.model_dump(mode="json"), ensure_ascii=False)
     if args.export_dir:
-        from sandbox.plays import write_export
-
-        for user in library.plays:
-            write_export(library, user, args.export_dir / user)
+        write_missing_exports(library, args.export_dir)
     if args.out:
         args.out.write_text(text + "\n")
     else:
         sys.stdout.write(text + "\n")
     return 0
+
+
+def write_missing_exports(library: Library, directory: Path) -> None:
+    """Each user's export, with a year of history, in `directory/<user>/`, unless the folder has one."""
+    from sandbox.plays import EXPORT_DAYS, write_export
+
+    for user in library.plays:
+        if not any((directory / user).glob("*")):
+            write_export(library, user, directory / user, history_days=EXPORT_DAYS)

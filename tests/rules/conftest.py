@@ -18,7 +18,7 @@ def demo_built(tmp_path_factory):
     library = demo_library()
     library.playlists.append(EMPTY_PLAYLIST)
     directory = tmp_path_factory.mktemp("demo-warehouse")
-    warehouse, instance = demo_warehouse(directory, library, ["demo"])
     liked = [dt.datetime.fromisoformat(s.added_at.replace("Z", "")) for s in library.liked["demo"]]
-    return {"warehouse": warehouse, "instance": instance, "library": library, "directory": directory,
-            "now": max(liked) + dt.timedelta(days=1)}
+    now = max(liked) + dt.timedelta(days=1)
+    warehouse, instance = demo_warehouse(directory, library, ["demo"], listened_until=now)
+    return {"warehouse": warehouse, "instance": instance, "library": library, "directory": directory, "now": now}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import polars as pl
 
 from assets.normalise import normalise
 from assets.playlists.tracklists import child_playlist_tracks, refresh_name_keys, track_features
+from sandbox import top
 from sandbox.library import Library
+from sandbox.plays import listening
 from resources.rule_file import RuleFile
 from resources.warehouse import Warehouse
 from tests.sql.demo import seed_raw_tables
@@ -44,11 +47,32 @@ def seed_enrichment(warehouse: Warehouse, library: Library) -> None:
         warehouse.replace_table(table, frame.unique(key, keep="first", maintain_order=True))
 
 
-def demo_warehouse(directory, library: Library, users: list[str]) -> tuple[Warehouse, dg.DagsterInstance]:
-    """Raw tables and caches from the library, then the track_features asset materialized per user."""
+def seed_listening(warehouse: Warehouse, library: Library, user: str, now: datetime) -> None:
+    """The user's plays of the last 400 days (as if imported from their export) and their short-term top
+    tracks as the sandbox ranks them on the day of `now`."""
+    plays = listening(library, user, now - timedelta(days=400), now)
+    warehouse.replace_partition("marts.plays", user, pl.DataFrame([
+        {"played_at": datetime.fromisoformat(p.played_at.replace("Z", "")), "track_id": p.track_id,
+         "ms_played": p.ms_played, "source": "export", "skipped": p.ms_played < 30_000} for p in plays]))
+    window = (now - timedelta(days=top.WINDOW_DAYS["short_term"])).isoformat()
+    recent = Counter(p.track_id for p in plays if p.played_at >= window)
+    kept = [s.track_id for s in library.liked[user]]
+    day = int(now.replace(tzinfo=UTC).timestamp() // 86400)
+    ranked = top.top_track_ids(top.track_scores(user, kept, "short_term", day, recent), top.SIZES["short_term"])
+    warehouse.replace_partition("raw.top_tracks", user, pl.DataFrame([
+        {"time_range": "short_term", "day": now.date(), "rank": rank, "track_id": track_id, "read_at": now}
+        for rank, track_id in enumerate(ranked, 1)]))
+
+
+def demo_warehouse(directory, library: Library, users: list[str],
+                   listened_until: datetime | None = None) -> tuple[Warehouse, dg.DagsterInstance]:
+    """Raw tables and caches from the library (and plays up to `listened_until`, when given), then the
+    track_features asset materialized per user."""
     warehouse = Warehouse(storage="duckdb", data_dir=str(directory))
     seed_raw_tables(warehouse, library, users)
     seed_enrichment(warehouse, library)
+    for user in users if listened_until else []:
+        seed_listening(warehouse, library, user, listened_until)
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("spotify_users", users)
     refresh_name_keys(warehouse)  # as the name_keys asset leaves them

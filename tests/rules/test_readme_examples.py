@@ -48,9 +48,10 @@ def _chosen(features: pl.DataFrame, tracks: pl.DataFrame) -> pl.DataFrame:
     return tracks.select("track_uri").join(features, on="track_uri", how="left", maintain_order="left")
 
 
-def test_the_readme_has_the_five_worked_examples():
+def test_the_readme_has_the_eight_worked_examples():
     names = [yaml.safe_load(e)["defaults"][-1]["name"] for e in readme_examples()]
-    assert names == ["Running 160-180", "Fresh likes", "Nineties", "Liked, not in Party road", "Weekly shuffle"]
+    assert names == ["Running 160-180", "Fresh likes", "Nineties", "Liked, not in Party road", "Weekly shuffle",
+                     "On repeat", "Forgotten favourites", "Never played"]
 
 
 def test_running_mix(demo):
@@ -102,3 +103,32 @@ def test_weekly_shuffle_is_stable_within_a_week_and_changes_with_it(demo):
     assert len(orders[0]) == 50
     assert orders[0] == orders[3] == orders[6]
     assert orders[7] != orders[0]
+
+
+def test_on_repeat_is_the_short_term_top_in_rank_order(demo):
+    features, now = demo
+    _, tracks = _evaluate(features, readme_examples()[5], now)
+    chosen = _chosen(features, tracks)
+    top = features.filter(pl.col("top_rank_short_term").is_not_null()).sort("top_rank_short_term")
+    assert chosen["track_uri"].to_list() == top["track_uri"].head(50).to_list()
+    assert chosen.height == 50
+
+
+def test_forgotten_favourites_were_played_often_but_not_for_six_months(demo):
+    features, now = demo
+    _, tracks = _evaluate(features, readme_examples()[6], now)
+    chosen = _chosen(features, tracks)
+    expected = features.filter(pl.col("liked") & (pl.col("play_count") >= 10)
+                               & (pl.col("last_played_at") < now - dt.timedelta(days=180)))
+    assert set(chosen["track_uri"]) == set(expected["track_uri"])
+    assert chosen["play_count"].is_sorted(descending=True)
+
+
+def test_never_played_are_the_liked_songs_without_a_play(demo):
+    features, now = demo
+    _, tracks = _evaluate(features, readme_examples()[7], now)
+    chosen = _chosen(features, tracks)
+    played = features.filter(pl.col("play_count") > 0)["track_id"]
+    liked = features.filter(pl.col("liked"))
+    assert 0 < chosen.height < liked.height
+    assert set(chosen["track_uri"]) == set(liked.filter(~pl.col("track_id").is_in(played.implode()))["track_uri"])

@@ -12,7 +12,7 @@ import requests
 from spotipy.exceptions import SpotifyException
 
 from sandbox.generator import generate_library
-from sandbox.plays import KEPT, epoch_ms, export_rows, listening, sandbox_ip, write_export
+from sandbox.plays import EXPORT_DAYS, KEPT, epoch_ms, export_rows, listening, sandbox_ip, write_export
 
 START = datetime(2026, 11, 2)
 
@@ -132,5 +132,10 @@ def test_generate_writes_each_users_export_of_the_librarys_plays(tmp_path):
     assert set(library.plays) == {"alice", "bob"} and all(library.plays.values())
     for user, plays in library.plays.items():
         rows = [row for f in sorted((exports / user).glob("Streaming_History_Audio_*.json")) for row in json.loads(f.read_text())]
-        assert [(r["ts"], r["spotify_track_uri"]) for r in rows] == \
-            [(p.played_at[:19] + "Z", f"spotify:track:{p.track_id}") for p in plays]
+        shown = [(p.played_at[:19] + "Z", f"spotify:track:{p.track_id}") for p in plays]
+        # the plays the services show, after a year of listening before them, as a whole export holds it
+        assert [(r["ts"], r["spotify_track_uri"]) for r in rows][-len(shown):] == shown
+        earlier = rows[:-len(shown)]
+        first_day = datetime.fromisoformat(plays[0].played_at[:10])
+        assert earlier and all(r["ts"] < shown[0][0] for r in earlier)
+        assert datetime.fromisoformat(earlier[0]["ts"][:10]) >= first_day - timedelta(days=EXPORT_DAYS)
