@@ -489,7 +489,7 @@ COMPACT_ABOVE = 8  # live files in a folder beyond which a write compacts them i
 # whose writer listed the folder before the compaction (and took its generation then) is never covered.
 _IN_FLIGHT = timedelta(minutes=10)
 _GENERATION_DIGITS = 10
-_FILE_NAME = re.compile(r"(part|base)-(\d{%d})-[0-9a-f]+\.parquet$" % _GENERATION_DIGITS)
+_FILE_NAME = re.compile(r"(part|base)-(\d{%d})-[0-9a-f]+\.parquet" % _GENERATION_DIGITS)
 
 
 def file_name(kind: str, generation: int) -> str:
@@ -497,13 +497,15 @@ def file_name(kind: str, generation: int) -> str:
     return f"{kind}-{generation:0{_GENERATION_DIGITS}d}-{uuid.uuid4().hex}.parquet"
 
 
-def _kind_and_generation(path: str) -> tuple[str, int]:
-    named = _FILE_NAME.search(path.rsplit("/", 1)[-1])
-    return (named.group(1), int(named.group(2))) if named else ("part", 0)
+def _key(path: str) -> tuple[int, str, bool]:
+    """(generation, file name, whether a base): files in the order they supersede one another."""
+    name = path.rsplit("/", 1)[-1]
+    named = _FILE_NAME.fullmatch(name)
+    return (int(named.group(2)), name, named.group(1) == "base") if named else (0, name, False)
 
 
 def generation(path: str) -> int:
-    return _kind_and_generation(path)[1]
+    return _key(path)[0]
 
 
 def next_generation(paths: Iterable[str]) -> int:
@@ -513,26 +515,21 @@ def next_generation(paths: Iterable[str]) -> int:
 def live_files(paths: Iterable[str]) -> list[str]:
     """The files of one folder a reader reads: the newest base (by generation, then name) and the parts
     after it; all of them when there is no base. In generation order."""
-    ordered = sorted(paths, key=_order)
-    bases = [path for path in ordered if _kind_and_generation(path)[0] == "base"]
+    keyed = sorted((_key(path), path) for path in paths)
+    bases = [(key, path) for key, path in keyed if key[2]]
     if not bases:
-        return ordered
-    newest = bases[-1]
-    return [newest, *(path for path in ordered if _kind_and_generation(path)[0] == "part" and generation(path) > generation(newest))]
-
-
-def _order(path: str) -> tuple[int, str]:
-    return generation(path), path.rsplit("/", 1)[-1]
+        return [path for _, path in keyed]
+    (newest_generation, _, _), newest = bases[-1]
+    return [newest, *(path for key, path in keyed if not key[2] and key[0] > newest_generation)]
 
 
 def removable(held: dict[str, datetime], before: datetime) -> list[str]:
     """The files of one folder superseded by a base written before `before`."""
-    old_bases = [path for path, mtime in held.items() if _kind_and_generation(path)[0] == "base" and mtime < before]
+    old_bases = [_key(path) for path, mtime in held.items() if _key(path)[2] and mtime < before]
     if not old_bases:
         return []
-    base = max(old_bases, key=_order)
-    return sorted(path for path in held if (_order(path) < _order(base) if _kind_and_generation(path)[0] == "base"
-                                            else generation(path) <= generation(base)))
+    base = max(old_bases)
+    return sorted(path for path in held if (_key(path) < base if _key(path)[2] else _key(path)[0] <= base[0]))
 
 
 def compactable(live: dict[str, datetime], young: datetime | None) -> list[str]:
