@@ -124,8 +124,10 @@ def summary(warehouse, results, sandbox_requests: int, user: str, times: StageTi
 def materialize_snapshot(defs, instance) -> None:
     """The snapshot `mixtape sql` reads, taken as its asset, so the UI shows it materialized."""
     from assets.ops.snapshot import snapshot_job
+    from pipelines.commands.run import recorded_as_workspace_job
 
-    result = defs.resolve_job_def(snapshot_job.name).execute_in_process(instance=instance, raise_on_error=False)
+    with recorded_as_workspace_job(instance, snapshot_job.name):
+        result = defs.resolve_job_def(snapshot_job.name).execute_in_process(instance=instance, raise_on_error=False)
     if not result.success:
         raise RuntimeError(f"the warehouse snapshot failed (run {result.run_id})")
 

@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import time
-from pathlib import Path
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -49,19 +49,21 @@ def demo_library():
     return demo_library()
 
 
-@pytest.fixture
-def dagster_ui(tmp_path, monkeypatch, demo_library):
+@contextmanager
+def ui_on_sandbox(tmp_path, monkeypatch, library, before_start=lambda sandbox: None):
     """`dagster dev -w workspace.yaml` on free ports, a fresh DAGSTER_HOME with the project's dagster.yaml,
-    the sandbox in this process with the demo user logged in and its partition registered."""
+    the sandbox in this process with the demo user logged in and its partition registered; `before_start`
+    runs once that is set up, before the UI starts."""
     from sandbox import start_sandbox
 
     for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE", "SPOTIFY_REDIRECT_URI"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("MIXTAPE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MIXTAPE_RULES", str(PROJECT_ROOT / "playlists.yaml"))
     monkeypatch.chdir(tmp_path)
     ensure_dagster_home()
-    sandbox = start_sandbox(demo_library)
+    sandbox = start_sandbox(library)
     for name, url in sandbox.base_urls.items():
         monkeypatch.setenv(name, url)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -69,6 +71,7 @@ def dagster_ui(tmp_path, monkeypatch, demo_library):
     process = None
     try:
         login_demo_user(DEMO_USER)
+        before_start(sandbox)
         port = free_port()
         with open(log_path, "w") as log:
             process = start_dagster_dev(port, env=dict(os.environ), cwd=tmp_path, log=log)
@@ -81,6 +84,12 @@ def dagster_ui(tmp_path, monkeypatch, demo_library):
         sandbox.stop()
         if log_path.exists():
             shutil.copyfile(log_path, ARTIFACTS / "dagster.log")
+
+
+@pytest.fixture
+def dagster_ui(tmp_path, monkeypatch, demo_library):
+    with ui_on_sandbox(tmp_path, monkeypatch, demo_library) as url:
+        yield url
 
 
 @pytest.fixture
@@ -192,3 +201,100 @@ def test_materialize_the_demo_users_liked_songs_from_the_ui(dagster_ui, page, de
     page.goto(f"{dagster_ui}/runs")
     page.get_by_role("link", name="ingest", exact=True).first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "07-run-list.png"), full_page=True)
+
+
+# -- after a finished demo ---------------------------------------------------------------------------
+
+NEW_CHECKS = {  # asset -> the one check on it that a user cares about
+    "playlists/child_playlist_tracks": "rule_file_valid",
+    "playlists/managed_playlists": "pushed_playlists_match",
+    "enrichment/deezer_tracks": "enrichment_coverage",
+    "enrichment/lastfm_tracks": "enrichment_coverage",
+}
+STALE_BADGES = ("Unsynced", "Upstream data")
+
+
+def spotify_requests(sandbox) -> int:
+    from pipelines.commands.demo import sandbox_stats
+
+    return sandbox_stats(sandbox.base_urls["SPOTIFY_API_BASE"])["by_service"].get("spotify", 0)
+
+
+def run_the_demo_then_the_push_check_alone(sandbox) -> None:
+    """`mixtape demo`, then the pushed-playlists check once more on its own: it must cost no request."""
+    import dagster as dg
+
+    from assets.playlists.checks import pushed_playlists_match
+    from pipelines.cli import main
+    from pipelines.definitions import defs
+    from pipelines.resources import resources_from_env
+
+    assert main(["demo"]) == 0
+    before = spotify_requests(sandbox)
+    job = dg.define_asset_job("push_check_alone", selection=dg.AssetSelection.checks(pushed_playlists_match))
+    check_only = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=[job],
+                                resources=resources_from_env())
+    result = check_only.resolve_job_def(job.name).execute_in_process()
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed, evaluation.description
+    assert spotify_requests(sandbox) == before
+
+
+@pytest.fixture
+def ui_after_demo(tmp_path, monkeypatch, demo_library):
+    with ui_on_sandbox(tmp_path, monkeypatch, demo_library, before_start=run_the_demo_then_the_push_check_alone) as url:
+        yield url
+
+
+def open_page(page, url: str, shows) -> str:
+    """Go to `url`, wait until `shows` (text) is on the page, and return the page's text."""
+    page.goto(url)
+    skip_community_dialog(page)
+    page.get_by_text(shows).first.wait_for()
+    return page.inner_text("body")
+
+
+def test_after_a_finished_demo_the_ui_looks_finished(ui_after_demo, page):
+    from pipelines.definitions import defs
+    from pipelines.sensors import spotify_changes
+
+    # a sensor says what it is for
+    text = open_page(page, f"{ui_after_demo}/locations/mixtape/sensors/spotify_changes", spotify_changes.description)
+    assert re.search(rf"Description\s+{re.escape(spotify_changes.description)}", text)
+
+    # track_features lists its columns with their types
+    text = open_page(page, f"{ui_after_demo}/assets/playlists/track_features?partition={DEMO_USER}", "Columns")
+    page.screenshot(path=str(ARTIFACTS / "10-track-features.png"), full_page=True)
+    assert re.search(r"\bbpm\s+DOUBLE\b", text) and re.search(r"\bartists\s+VARCHAR\[\]", text)
+
+    # and a preview of its first rows
+    row = page.locator("tr", has=page.locator("td", has_text=re.compile(r"^\s*preview\s*$")))
+    row.get_by_text("[Show Markdown]").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text(re.compile(r"first 5 of \d+ rows")).wait_for()
+    assert "track_uri" in dialog.inner_text() and "spotify:track:" in dialog.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "11-preview.png"))
+    page.keyboard.press("Escape")
+
+    # the three checks a user cares about ran with the demo and passed
+    for asset, check in NEW_CHECKS.items():
+        text = open_page(page, f"{ui_after_demo}/assets/{asset}?view=checks", check)
+        assert re.search(rf"{check}\s+{check}\s+Succeeded", text), f"{asset}: {check} did not pass"
+        assert re.search(r"Evaluation result\s+Passed", text)
+    page.screenshot(path=str(ARTIFACTS / "12-check.png"), full_page=True)
+
+    # every asset materialized and in sync: no stale badge on the assets that show one (the shared ones),
+    # the snapshot ad-hoc SQL reads among them
+    shared = sorted(n.key.to_user_string() for n in defs.resolve_asset_graph().asset_nodes
+                    if n.is_materializable and n.partitions_def is None)
+    assert "ops/warehouse_snapshot" in shared and "enrichment/deezer_tracks" in shared
+    for asset in shared:
+        text = open_page(page, f"{ui_after_demo}/assets/{asset}", "Latest materialization")
+        badges = [badge for badge in STALE_BADGES if badge in text]
+        assert not badges, f"{asset} shows {badges}"
+
+    # the overview timeline shows the demo's runs, by job
+    text = open_page(page, f"{ui_after_demo}/overview/activity/timeline", "warehouse_snapshot_job")
+    page.screenshot(path=str(ARTIFACTS / "14-timeline.png"), full_page=True)
+    for job in ("ingest", "enrich", "rules", "push", "marts"):
+        assert re.search(rf"^{job}$", text, re.MULTILINE), f"no {job} runs on the timeline"
