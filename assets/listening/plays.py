@@ -23,7 +23,7 @@ from assets.listening.plays_merge import merge_plays
 from assets.partitions import spotify_users
 from assets.spend import record_spend
 from assets.spotify.state import read_tables
-from assets.tables import table_spec
+from assets.tables import table_metadata, table_spec
 from resources.budget import OutOfBudget, pausable, utc_naive
 from resources.clock import REAL_TIME, clock_or_real
 from resources.lastfm import LastfmResource
@@ -154,7 +154,7 @@ def streaming_history(context: dg.AssetExecutionContext, warehouse: Warehouse) -
     kinds={"lastfm"},
     partitions_def=spotify_users,
     pool="duckdb_write",
-    metadata={"dagster/table_name": SCROBBLES},
+    metadata=table_metadata(SCROBBLES),
 )
 def lastfm_scrobbles(context: dg.AssetExecutionContext, warehouse: Warehouse, lastfm: LastfmResource) -> dg.MaterializeResult:
     """The scrobbles of the user's Last.fm account since the newest held (none without a configured account)."""
@@ -183,7 +183,7 @@ def lastfm_scrobbles(context: dg.AssetExecutionContext, warehouse: Warehouse, la
     partitions_def=spotify_users,
     pool="duckdb_write",
     deps=[RECENTLY_PLAYED_KEY, HISTORY_KEY, SCROBBLES_KEY],
-    metadata={"dagster/table_name": PLAYS},
+    metadata=table_metadata(PLAYS),
 )
 def plays(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Every play of the user once, merged from the export, recently-played and Last.fm (overlaps counted once)."""

@@ -74,7 +74,9 @@ def tags(user: str, reason: str) -> dict[str, str]:
     return {USER_TAG: user, "mixtape/reason": reason}
 
 
-@dg.sensor(target=POLL_KEYS, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(target=POLL_KEYS, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Reads each user's recently-played when the adaptive poll schedule says it is due, within "
+                       "budget.")
 def recently_played_poller(context: dg.SensorEvaluationContext, spotify: SpotifyResource, warehouse: Warehouse):
     """Reads each user's recently-played when the adaptive poll schedule says it is due, within budget."""
     state = spotify.budget.state()
@@ -103,7 +105,8 @@ def file_signatures(directory) -> list[str]:
     return sorted(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in directory.iterdir() if p.is_file())
 
 
-@dg.sensor(target=IMPORT_KEYS, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(target=IMPORT_KEYS, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Imports the Extended Streaming History files a user drops in their imports folder.")
 def new_export_files(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     """Imports the Extended Streaming History files a user drops in their imports folder."""
     seen: dict[str, list[str]] = json.loads(context.cursor) if context.cursor else {}
