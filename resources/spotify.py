@@ -56,6 +56,7 @@ SCOPES = " ".join(sorted([
 ]))
 
 # The sandbox's app: used when no SPOTIFY_CLIENT_ID is configured.
+TOP_PAGE = 50  # the most GET /v1/me/top/{type} gives per page
 SANDBOX_CLIENT_ID = "mixtape-sandbox"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"
 
@@ -455,7 +456,7 @@ class SpotifyResource(dg.ConfigurableResource):
         (GET /v1/me/top/{type})."""
         def first_page(sp: spotipy.Spotify) -> dict:
             read = sp.current_user_top_tracks if kind == "tracks" else sp.current_user_top_artists
-            return read(limit=50, offset=0, time_range=time_range)
+            return read(limit=TOP_PAGE, offset=0, time_range=time_range)
 
         first = self._get(user, f"GET /v1/me/top/{kind}", first_page)
         return [item for page in self.pages(user, first) for item in page["items"]]

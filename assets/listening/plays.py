@@ -90,7 +90,8 @@ def recently_played(context: dg.AssetExecutionContext, warehouse: Warehouse,
         context.log.warning("recently-played returned a full page for %s: plays older than %s may be lost",
                             user, rows[0]["played_at"] if rows else "?")
     yield dg.MaterializeResult(asset_key=RECENTLY_PLAYED_KEY, metadata={
-        "new_plays": len(rows), "full_page": poll["full_page"], **record_spend(context, spotify.ledger)})
+        "new_plays": len(rows), "full_page": poll["full_page"], "minimum_requests": 1,
+        **record_spend(context, spotify.ledger)})
     yield dg.MaterializeResult(asset_key=POLLS_KEY, metadata={"polls_added": 1})
 
 

@@ -12,6 +12,7 @@ from assets.spotify.catalog import TRACKS_KEY
 from assets.spend import record_spend
 from assets.tables import table_spec
 from resources.budget import OutOfBudget, pausable
+from resources.spotify import TOP_PAGE
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse, polars_schema
 
@@ -45,12 +46,13 @@ def top_items_asset(kind: str) -> dg.AssetsDefinition:
         now = spotify.time_source.now()
         old = warehouse.read(table, user).drop("user_id")
         due = due_ranges(last_reads(old), now, TOP_ITEMS_TTL)
-        read, new, stopped = [], [], None
+        read, new, stopped, minimum = [], [], None, 0
         try:
             for time_range in due:
                 items = pausable(lambda r=time_range: spotify.top_items(user, kind, r))
                 new += ROWS[kind](items, time_range, now)
                 read.append(time_range)
+                minimum += max(1, -(-len(items) // TOP_PAGE))  # pages of 50; an empty list still asks once
         except OutOfBudget as stop:
             stopped = stop.why
         if read:
@@ -62,6 +64,7 @@ def top_items_asset(kind: str) -> dg.AssetsDefinition:
             "read_ranges": read,
             "fresh_ranges": [r for r in last_reads(old) if r not in due],
             "rows_read": len(new),
+            "minimum_requests": minimum,
             **record_spend(context, spotify.ledger),
             **({"stopped": stopped} if stopped else {}),
         })
