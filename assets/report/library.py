@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 
 from assets.automation import EAGER
 from assets.enrichment.genres import KEY as GENRE_LIST_KEY, TABLE as GENRE_LIST_TABLE
+from assets.listening.plays import PLAYS_KEY
 from assets.partitions import spotify_users
 from assets.report.inline import chart_markdown
 from assets.report.fonts import chart_fonts, label
@@ -64,7 +65,14 @@ REPORT_QUERIES = {
     "likes": "select month, likes, unlikes, liked_at_month_end from marts.likes_per_month where user_id = ? order by month",
     "overlap": """select playlist_a_name, playlist_b_name, shared_tracks, jaccard
                   from marts.playlist_overlap where user_id = ? order by jaccard desc, shared_tracks desc limit 12""",
+    # weekday 1 = Monday; hours in UTC, as the plays are stamped
+    "clock": """select isodow(played_at)::integer as weekday, hour(played_at)::integer as hour, count(*)::integer as plays
+                from marts.plays where user_id = ? group by all""",
+    "plays": """select date_trunc('month', played_at)::date as month, count(*)::integer as plays,
+                       count(*) filter (where skipped)::integer as skipped
+                from marts.plays where user_id = ? group by 1 order by 1""",
 }
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 def report_data(warehouse: Warehouse, user: str) -> dict[str, pl.DataFrame]:
@@ -153,9 +161,44 @@ def overlap_chart(frame: pl.DataFrame) -> Chart:
     return _chart("overlap", "Most overlapping playlists", fig, ax, frame.height, value_axis=ax.xaxis)
 
 
+@in_chart_style
+def plays_chart(frame: pl.DataFrame) -> Chart:
+    fig, ax = _figure()
+    if frame.height:
+        months = frame["month"].to_list()
+        ax.bar(months, frame["plays"].to_list(), width=20, color=ACCENT, label="plays")
+        ax.bar(months, frame["skipped"].to_list(), width=20, color="#b3b3b3", label="skipped")
+        ax.set_ylabel("plays")
+        ax.set_ylim(0, max(frame["plays"]) * HEADROOM)
+        fig.autofmt_xdate()
+        _legend_above(fig, ax.get_legend_handles_labels()[0])
+    return _chart("plays", "Plays per month", fig, ax, frame.height, value_axis=ax.yaxis)
+
+
+def clock_grid(frame: pl.DataFrame) -> list[list[int]]:
+    """Plays per weekday (rows, Monday first) and hour of the day (columns, UTC)."""
+    grid = [[0] * 24 for _ in WEEKDAYS]
+    for weekday, hour, plays in frame.select("weekday", "hour", "plays").iter_rows():
+        grid[weekday - 1][hour] = plays
+    return grid
+
+
+@in_chart_style
+def clock_chart(frame: pl.DataFrame) -> Chart:
+    fig, ax = _figure()
+    if frame.height:
+        image = ax.imshow(clock_grid(frame), aspect="auto", cmap="Greens", interpolation="nearest")
+        ax.set_yticks(range(len(WEEKDAYS)), WEEKDAYS)
+        ax.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)])
+        ax.set_xlabel("hour of the day (UTC)")
+        fig.colorbar(image, ax=ax, label="plays")
+    return _chart("clock", "Listening clock", fig, ax, frame.height, value_axis=None)
+
+
 def build_charts(data: dict[str, pl.DataFrame]) -> list[Chart]:
     return [genres_chart(data["genres"]), decades_chart(data["decades"]), bpm_chart(data["bpm"]),
-            likes_chart(data["likes"]), overlap_chart(data["overlap"])]
+            likes_chart(data["likes"]), overlap_chart(data["overlap"]), plays_chart(data["plays"]),
+            clock_chart(data["clock"])]
 
 
 def main_chart(charts: list[Chart]) -> Chart:
@@ -244,7 +287,8 @@ def _short(name: str) -> str:
 def _chart(name: str, title: str, fig: Figure, ax, rows: int, value_axis) -> Chart:
     ax.set_title(title, loc="left")
     ax.patch.set_gid(f"{name}-axes")
-    value_axis.set_gid(f"{name}-value-axis")
+    if value_axis is not None:  # a heatmap has none: its values are colours
+        value_axis.set_gid(f"{name}-value-axis")
     for n, bar in enumerate(ax.patches):
         bar.set_gid(f"{name}-bar-{n}")
     if not rows:
@@ -268,12 +312,12 @@ def _save(fig: Figure, fmt: str) -> bytes:
     group_name="report",
     kinds={"python", "html"},
     partitions_def=spotify_users,
-    deps=[*(dg.AssetKey(["marts", m]) for m in MARTS), GENRE_LIST_KEY],
+    deps=[*(dg.AssetKey(["marts", m]) for m in MARTS), GENRE_LIST_KEY, PLAYS_KEY],
     automation_condition=EAGER,
     pool="duckdb_write",
 )
 def library_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Charts of one user's library (genres, decades, tempo, likes, playlist overlap) on one HTML page."""
+    """Charts of one user's library (genres, decades, tempo, likes, playlist overlap, plays) on one HTML page."""
     user = context.partition_key
     data = report_data(warehouse, user)
     charts = build_charts(data)

@@ -10,14 +10,15 @@ from assets.enrichment.genres import KEY as GENRE_LIST_KEY
 from assets.report.fonts import drawable
 from assets.report.genres import top_genres
 from assets.report.library import (
-    build_charts, genres_chart, library_report, likes_chart, main_chart, overlap_chart, render_html,
+    build_charts, clock_chart, clock_grid, genres_chart, library_report, likes_chart, main_chart, overlap_chart,
+    plays_chart, render_html,
 )
 from resources.warehouse import Warehouse
 from tests.sql.conftest import materialize_marts
 from tests.sql.demo import seed_raw_tables
 from tests.sql.library import small_library
 
-CHART_NAMES = ["genres", "decades", "bpm", "likes", "overlap"]
+CHART_NAMES = ["genres", "decades", "bpm", "likes", "overlap", "plays", "clock"]
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
@@ -66,10 +67,12 @@ def test_charts_without_data_say_so_and_are_not_the_main_chart():
         "likes": pl.DataFrame(schema={"month": pl.Date, "likes": pl.Int32, "unlikes": pl.Int32, "liked_at_month_end": pl.Int32}),
         "overlap": pl.DataFrame(schema={"playlist_a_name": pl.String, "playlist_b_name": pl.String,
                                         "shared_tracks": pl.Int64, "jaccard": pl.Float64}),
+        "plays": pl.DataFrame(schema={"month": pl.Date, "plays": pl.Int32, "skipped": pl.Int32}),
+        "clock": pl.DataFrame(schema={"weekday": pl.Int32, "hour": pl.Int32, "plays": pl.Int32}),
     }
     charts = build_charts(empty)
     assert [c.name for c in charts] == CHART_NAMES
-    assert [c.rows for c in charts] == [0, 1, 0, 0, 0]
+    assert [c.rows for c in charts] == [0, 1, 0, 0, 0, 0, 0]
     assert "No data yet" in charts[0].svg() and "No data yet" not in charts[1].svg()
     assert main_chart(charts).name == "decades"
 
@@ -141,3 +144,20 @@ def test_chromium_renders_every_chart(report):
             assert page.locator("#overview th").count() > 0
         finally:
             browser.close()
+
+
+def test_the_listening_clock_puts_each_play_at_its_weekday_and_hour():
+    frame = pl.DataFrame({"weekday": [1, 7, 3], "hour": [0, 23, 18], "plays": [4, 2, 9]})
+    grid = clock_grid(frame)
+    assert (len(grid), len(grid[0])) == (7, 24)
+    assert (grid[0][0], grid[6][23], grid[2][18]) == (4, 2, 9)
+    assert sum(map(sum, grid)) == 15
+    chart = clock_chart(frame)
+    assert chart.rows == 3 and "Listening clock" in chart.svg() and "Sun" in chart.svg()
+
+
+def test_plays_per_month_axis_fits_the_busiest_month():
+    frame = pl.DataFrame({"month": [date(2026, 10, 1), date(2026, 11, 1)], "plays": [120, 300], "skipped": [10, 40]})
+    chart = plays_chart(frame)
+    assert chart.rows == 2
+    assert chart.figure.axes[0].get_ylim()[1] == pytest.approx(300 * 1.3)

@@ -17,7 +17,7 @@ from resources.warehouse import Warehouse
 from sandbox import start_sandbox
 from sandbox.generator import demo_library
 from tests.enrich.sandbox_library import enrich_resources, sandbox_now
-from tests.sql.conftest import ingest, materialize_marts
+from tests.sql.conftest import ingest, listen, materialize_marts
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 USERS = ["demo", "friend"]
-CHARTS = ["genres", "decades", "bpm", "likes", "overlap"]
+CHARTS = ["genres", "decades", "bpm", "likes", "overlap", "plays"]
 # An unassigned code point: no font has it, so the browser draws it as the missing-glyph box.
 NO_GLYPH = "\u0378"
 
@@ -81,6 +81,7 @@ def report_page(tmp_path_factory) -> str:
     warehouse = Warehouse(storage="duckdb", data_dir=str(tmp_path_factory.mktemp("demo-report")))
     with start_sandbox(demo_library(date(2026, 12, 1))) as sandbox:
         ingest(sandbox, warehouse, USERS)
+        listen(sandbox, warehouse, USERS)
         as_of = {"config": {"as_of": sandbox_now(sandbox).isoformat()}}
         enrichment = [*ENRICH_ASSETS, musicbrainz_genres]
         assert dg.materialize(enrichment, resources=enrich_resources(sandbox, warehouse),
