@@ -48,7 +48,8 @@ class Chart:
     figure: Figure
     rows: int  # data points drawn; 0 means the chart says "no data yet"
 
-    def svg(self) -> str:
+    @functools.cached_property
+    def svg(self) -> str:  # drawn once: the page inlines it and its file is written beside the page
         return _save(self.figure, "svg").decode()
 
     def png(self) -> bytes:
@@ -233,7 +234,7 @@ td, th {{ padding: .2rem .8rem; text-align: left; border-bottom: 1px solid #eee;
 def write_report(directory: Path, page: str, charts: list[Chart]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for chart in charts:
-        (directory / f"{chart.name}.svg").write_text(chart.svg())
+        (directory / f"{chart.name}.svg").write_text(chart.svg)
     index = directory / "index.html"
     index.write_text(page)
     return index
@@ -250,7 +251,7 @@ def _overview_table(overview: pl.DataFrame) -> str:
 
 def _inline(chart: Chart) -> str:
     """The chart's SVG as an element of the page (without its XML prolog), named for screen readers."""
-    svg = chart.svg()
+    svg = chart.svg
     return '<svg role="img" aria-label="' + html.escape(chart.title) + '"' + svg[svg.index("<svg") + 4:]
 
 

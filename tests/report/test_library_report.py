@@ -73,7 +73,7 @@ def test_charts_without_data_say_so_and_are_not_the_main_chart():
     charts = build_charts(empty)
     assert [c.name for c in charts] == CHART_NAMES
     assert [c.rows for c in charts] == [0, 1, 0, 0, 0, 0, 0]
-    assert "No data yet" in charts[0].svg() and "No data yet" not in charts[1].svg()
+    assert "No data yet" in charts[0].svg and "No data yet" not in charts[1].svg
     assert main_chart(charts).name == "decades"
 
 
@@ -153,7 +153,7 @@ def test_the_listening_clock_puts_each_play_at_its_weekday_and_hour():
     assert (grid[0][0], grid[6][23], grid[2][18]) == (4, 2, 9)
     assert sum(map(sum, grid)) == 15
     chart = clock_chart(frame)
-    assert chart.rows == 3 and "Listening clock" in chart.svg() and "Sun" in chart.svg()
+    assert chart.rows == 3 and "Listening clock" in chart.svg and "Sun" in chart.svg
 
 
 def test_plays_per_month_axis_fits_the_busiest_month():
