@@ -21,6 +21,7 @@ from resources.settings import Settings
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 from tests.clocked import MovableClock, movable_clock
+from tests.sandbox_env import point_at_sandbox
 
 HOUR = 3600.0
 
@@ -103,13 +104,7 @@ class World:
 def world(tmp_path, monkeypatch):
     library = generate_library(seed=11, users=["alice", "bob"], liked=80, playlists=3, big_playlist=40)
     running = start_sandbox(library)
-    data_dir = str(tmp_path / "data")
-    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE", "DAGSTER_HOME", "SPOTIFY_REDIRECT_URI"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SPOTIFY_API_BASE", running.url)
-    monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", running.url)
-    monkeypatch.setenv("MIXTAPE_DATA_DIR", data_dir)
-    monkeypatch.chdir(tmp_path)
+    data_dir = point_at_sandbox(running, tmp_path, monkeypatch)
     with dg.instance_for_test() as instance:
         yield World(running, Warehouse(storage="duckdb", data_dir=data_dir), data_dir, instance,
                     movable_clock(running.url, waits=True))

@@ -19,6 +19,7 @@ from resources.settings import Settings
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 from tests.clocked import MovableClock, movable_clock
+from tests.sandbox_env import point_at_sandbox
 
 DAY = 86400.0
 # Routes of the user's listening (top items, recently played), which the ingest job reads too.
@@ -102,13 +103,7 @@ def storage(request, tmp_path) -> Warehouse:
 def start(library: Library, tmp_path, monkeypatch, warehouse: Warehouse, **sandbox_options) -> Ingest:
     """A sandbox serving `library`, alice logged in (token in the data dir), counters at zero."""
     running = start_sandbox(library, **sandbox_options)
-    data_dir = str(tmp_path / "data")
-    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE", "DAGSTER_HOME", "SPOTIFY_REDIRECT_URI"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SPOTIFY_API_BASE", running.url)
-    monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", running.url)
-    monkeypatch.setenv("MIXTAPE_DATA_DIR", data_dir)
-    monkeypatch.chdir(tmp_path)
+    data_dir = point_at_sandbox(running, tmp_path, monkeypatch)
     login(Settings.from_env(), "alice", open_browser=False, timeout_s=5, say=lambda *_: None)
     ingest = Ingest(running, warehouse, data_dir, movable_clock(running.url, waits=True),
                     budget_per_day=sandbox_options.get("quota_per_day"))

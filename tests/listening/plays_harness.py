@@ -22,6 +22,7 @@ from sandbox.generator import generate_library
 from sandbox.library import Library
 from sandbox.plays import write_export
 from tests.clocked import MovableClock, movable_clock
+from tests.sandbox_env import point_at_sandbox
 
 
 def listening_library() -> Library:
@@ -78,13 +79,7 @@ class Listening:
 
 def start_listening(tmp_path, monkeypatch, library: Library | None = None, **options) -> Listening:
     running = start_sandbox(library or listening_library())
-    data_dir = str(tmp_path / "data")
-    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "MIXTAPE_TOKEN_STORE", "DAGSTER_HOME", "SPOTIFY_REDIRECT_URI"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SPOTIFY_API_BASE", running.url)
-    monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE", running.url)
-    monkeypatch.setenv("MIXTAPE_DATA_DIR", data_dir)
-    monkeypatch.chdir(tmp_path)
+    data_dir = point_at_sandbox(running, tmp_path, monkeypatch)
     login(Settings.from_env(), "alice", open_browser=False, timeout_s=5, say=lambda *_: None)
     return Listening(running, Warehouse(storage="duckdb", data_dir=data_dir), movable_clock(running.url), **options)
 
