@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from assets.enrichment import ENRICH_ASSETS
+from assets.enrichment.genres import musicbrainz_genres
 from assets import listening as listening_domain
 from assets.listening.plays import imports_dir
 from assets.marts import MART_ASSETS
@@ -133,8 +134,9 @@ def enrich(sandbox, warehouse: Warehouse) -> None:
                                    timing),
     }
     now = datetime.fromtimestamp(sandbox.world.clock.now(), UTC).replace(tzinfo=None).isoformat()
-    config = {"ops": {a.op.name: {"config": {"as_of": now}} for a in ENRICH_ASSETS}}
-    assert dg.materialize(ENRICH_ASSETS, resources=resources, run_config=config).success
+    enrichment = [*ENRICH_ASSETS, musicbrainz_genres]  # the enrich job's assets: the lookups and the genre list
+    config = {"ops": {a.op.name: {"config": {"as_of": now}} for a in enrichment}}
+    assert dg.materialize(enrichment, resources=resources, run_config=config).success
 
 
 def seed_sync_events(warehouse: Warehouse, users: list[str]) -> None:
