@@ -11,7 +11,8 @@ import dagster as dg
 
 from assets.automation import FULL_RESYNC_CRON
 from pipelines.jobs import INGEST_JOB
-from pipelines.sensors import CATALOG_KEYS, LIKED_KEYS, syncable_users, user_tags
+from assets.partitions import syncable_users, user_tags
+from pipelines.sensors import CATALOG_KEYS, LIKED_KEYS
 from resources.spotify import SpotifyResource
 
 # The liked-songs asset's own switch (assets/spotify/library.py: LikedSongsConfig.force_full_sync).

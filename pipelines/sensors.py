@@ -26,7 +26,7 @@ import dagster as dg
 from assets.automation import BUDGET_KEY, LIBRARY_TTL
 from assets.listening.sensors import LISTENING_SENSORS
 from assets.ops.budget import budget_check_evaluation, budget_metadata
-from assets.partitions import USER_TAG, spotify_users
+from assets.partitions import USER_TAG, spotify_users, syncable_users, user_tags
 from assets.spotify.budget import WARM_SYNC_REQUESTS
 from assets.spotify.catalog import catalog
 from assets.spotify.library import liked_songs
@@ -120,10 +120,6 @@ def due_for_check(users: list[str], checked: dict[str, float], now: float, inter
     return sorted(due, key=lambda u: (checked.get(u, float("-inf")), u))
 
 
-def user_tags(user: str, reason: str) -> dict[str, str]:
-    return {USER_TAG: user, "mixtape/reason": reason}
-
-
 # -- instance and warehouse reads ---------------------------------------------------------------
 
 
@@ -135,12 +131,6 @@ def last_synced(warehouse: Warehouse, user: str) -> float | None:
     if None in times:
         return None
     return min(times).replace(tzinfo=UTC).timestamp()
-
-
-def syncable_users(instance: dg.DagsterInstance, spotify: SpotifyResource) -> list[str]:
-    """Users with a partition and a stored token (without a token a run could only fail)."""
-    tokens = set(spotify.users())
-    return [u for u in instance.get_dynamic_partitions(spotify_users.name) if u in tokens]
 
 
 def has_active_run(instance: dg.DagsterInstance, user: str) -> bool:

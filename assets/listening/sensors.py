@@ -18,7 +18,7 @@ from assets.listening.plays import (
     HISTORY_FILES_KEY, HISTORY_KEY, PLAYS_KEY, POLLS, POLLS_KEY, RECENTLY_PLAYED_KEY, SCROBBLES_KEY, imports_dir,
 )
 from assets.listening.poll_schedule import Bounds, bounds, next_interval_s
-from assets.partitions import USER_TAG, spotify_users
+from assets.partitions import spotify_users, syncable_users, user_tags
 from resources.budget import affordable
 from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
@@ -64,16 +64,6 @@ def last_polls(warehouse: Warehouse, users: list[str]) -> dict[str, LastPoll | N
     return {u: found.get(u) for u in users}
 
 
-def pollable_users(instance: dg.DagsterInstance, spotify: SpotifyResource) -> list[str]:
-    """Users with a partition and a stored token."""
-    tokens = set(spotify.users())
-    return [u for u in instance.get_dynamic_partitions(spotify_users.name) if u in tokens]
-
-
-def tags(user: str, reason: str) -> dict[str, str]:
-    return {USER_TAG: user, "mixtape/reason": reason}
-
-
 @dg.sensor(target=POLL_KEYS, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
            description="Reads each user's recently-played when the adaptive poll schedule says it is due, within "
                        "budget.")
@@ -82,7 +72,7 @@ def recently_played_poller(context: dg.SensorEvaluationContext, spotify: Spotify
     state = spotify.budget.state()
     if state.paused:
         return dg.SkipReason(state.reason())
-    users = pollable_users(context.instance, spotify)
+    users = syncable_users(context.instance, spotify)
     limits = bounds(spotify.budget_per_day, len(users))
     now = spotify.time_source.time()
     requested: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
@@ -92,7 +82,7 @@ def recently_played_poller(context: dg.SensorEvaluationContext, spotify: Spotify
                              f"by the plays they return ({state.summary()})")
     requested.update({u: now for u in due})
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(partition_key=u, asset_selection=POLL_KEYS, tags=tags(u, "recently_played"))
+        run_requests=[dg.RunRequest(partition_key=u, asset_selection=POLL_KEYS, tags=user_tags(u, "recently_played"))
                       for u in due],
         cursor=json.dumps({u: t for u, t in requested.items() if u in users}),
     )
@@ -117,7 +107,7 @@ def new_export_files(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     if not changed:
         return dg.SensorResult(cursor=cursor, skip_reason="no new export files")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(partition_key=u, asset_selection=IMPORT_KEYS, tags=tags(u, "export_files"))
+        run_requests=[dg.RunRequest(partition_key=u, asset_selection=IMPORT_KEYS, tags=user_tags(u, "export_files"))
                       for u in changed],
         cursor=cursor,
     )
