@@ -6,7 +6,9 @@ The sandbox runs the `extended` profile (no five-user cap) with 50 users (--quic
 library. Every round syncs every user: the ingest and rules stages' per-user assets (`dg.materialize`,
 the real assets and resources, a local Parquet folder as the warehouse, no daily budget so no run is
 stopped), one user per worker process, the round's workers being the run slots; then the rules'
-shared asset (name keys) once. Between rounds each user likes one more song. Round 0 is the cold sync,
+shared asset (name keys) once. Between rounds each user likes one more song, and every file in the lake is
+made an hour older: the rounds stand for hourly syncs, and the warehouse deletes a superseded file by its
+age, once no reader can still be reading it (`_IN_FLIGHT`). Round 0 is the cold sync,
 rounds 1..30 (--quick: 1..10) are incremental; the first incremental rounds are run with 1, 2 and 4 slots
 (--quick: 1 and 2) to give runs per hour, the rest with the most slots.
 
@@ -108,6 +110,15 @@ def like_one_more(url: str) -> None:
     requests.post(f"{url}/_sandbox/library", json=library, timeout=60).raise_for_status()
 
 
+def age_lake(lake: str, seconds: float) -> None:
+    """Move every file's modification time `seconds` back, as if the next round came that much later."""
+    for folder, _, names in os.walk(lake):
+        for name in names:
+            path = os.path.join(folder, name)
+            stat = os.stat(path)
+            os.utime(path, (stat.st_atime - seconds, stat.st_mtime - seconds))
+
+
 def spotify_requests(url: str) -> int:
     import requests
 
@@ -195,6 +206,7 @@ def measure(users_count: int, syncs: int, slots: list[int]) -> dict:
               "query_first": query_seconds(workdir, users), "runs_per_hour": {}, "requests": []}
     for index in range(syncs):
         like_one_more(sandbox.url)
+        age_lake(f"{workdir}/lake", 86400 / SYNCS_PER_DAY)
         n = slots[index] if index < len(slots) else max(slots)
         wall, spent = round_(n)
         result["requests"].append(spent / len(users))
@@ -215,7 +227,7 @@ def report(r: dict) -> None:
     budget = SpotifyResource.model_fields["budget_per_day"].default
     print(f"{r['users']} users (sandbox, extended profile, {LIKED} liked songs and {PLAYLISTS} playlists generated "
           f"each, one like more a round), Parquet in a local folder, ingest + rules per user; "
-          f"{r['syncs']} incremental syncs after the cold one\n")
+          f"{r['syncs']} incremental syncs after the cold one, an hour apart (the lake's files aged an hour a round)\n")
     print(f"{'run slots':>9} {'runs per hour':>14}")
     for n, rate in r["runs_per_hour"].items():
         print(f"{n:>9} {rate:>14,.0f}")
