@@ -14,10 +14,10 @@ rounds 1..30 (--quick: 1..10) are incremental; the first incremental rounds are 
 
 Printed: runs per hour by slots (a run = one stage for one user); Spotify requests per user per
 incremental sync, counted at the sandbox, and per day at one sync an hour against the fair share of
-the day's budget (`SpotifyResource.budget_per_day` over the users); Parquet files per user-table
-(mean, max) and the query time of `track_features` (one user, all users; best of 15, each a connection
-as a run opens it, listing the files, and the select) after round 0
-and after the last round, with their ratio. The rows are checked: every user's liked songs are the
+the day's budget (`SpotifyResource.budget_per_day` over the users), with the syncs a day that share pays
+for; Parquet files per user-table (mean, max) and the query time of `track_features` (one user, all users;
+best of 15, each a connection as a run opens it, listing the files, and the select) after round 0 and
+after the last round, with their ratio. The rows are checked: every user's liked songs are the
 sandbox's.
 """
 
@@ -235,7 +235,9 @@ def report(r: dict) -> None:
     share = budget / r["users"]
     print(f"\nSpotify requests per user per incremental sync: {per_sync:.1f} (min {min(r['requests']):.1f}, "
           f"max {max(r['requests']):.1f}); at {SYNCS_PER_DAY} syncs a day {per_sync * SYNCS_PER_DAY:.0f} a user a day, "
-          f"against the day's budget of {budget} over {r['users']} users: {share:.0f} each")
+          f"against the day's budget of {budget} over {r['users']} users: {share:.0f} each, "
+          f"{'enough' if share >= per_sync * SYNCS_PER_DAY else 'too few'} (the share pays for "
+          f"{share / per_sync:.0f} such syncs a day, one every {24 * per_sync / share:.1f} h)")
     print(f"\n{'after':<12} {'live files/user-table':>21} {'max':>4} {'stored':>7} {'max':>4} "
           f"{'track_features one user ms':>27} {'all users ms':>13}")
     for label, files, (one, every) in (("cold sync", r["files_first"], r["query_first"]),
