@@ -16,8 +16,7 @@ import dagster as dg
 import pytest
 import requests
 
-from assets.enrichment import ENRICH_ASSETS
-from assets.enrichment.genres import musicbrainz_genres
+from assets import enrichment as enrichment_domain
 from assets import listening as listening_domain
 from assets.listening.plays import imports_dir
 from assets.marts import MART_ASSETS
@@ -134,7 +133,7 @@ def enrich(sandbox, warehouse: Warehouse) -> None:
                                    timing),
     }
     now = datetime.fromtimestamp(sandbox.world.clock.now(), UTC).replace(tzinfo=None).isoformat()
-    enrichment = [*ENRICH_ASSETS, musicbrainz_genres]  # the enrich job's assets: the lookups and the genre list
+    enrichment = list(enrichment_domain.defs.assets)  # the lookups and the genre list, as the enrich job runs them
     config = {"ops": {a.op.name: {"config": {"as_of": now}} for a in enrichment}}
     assert dg.materialize(enrichment, resources=resources, run_config=config).success
 
