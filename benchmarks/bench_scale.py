@@ -8,7 +8,8 @@ the real assets and resources, a local Parquet folder as the warehouse, no daily
 stopped), one user per worker process, the round's workers being the run slots; then the rules'
 shared asset (name keys) once. Between rounds each user likes one more song, and every file in the lake is
 made an hour older: the rounds stand for hourly syncs, and the warehouse deletes a superseded file by its
-age, once no reader can still be reading it (`_IN_FLIGHT`). Round 0 is the cold sync,
+age, once no reader can still be reading it (`_IN_FLIGHT`; a user's run sweeps all of that user's folders
+as it starts, `Warehouse.sweep`). Round 0 is the cold sync,
 rounds 1..30 (--quick: 1..10) are incremental; the first incremental rounds are run with 1, 2 and 4 slots
 (--quick: 1 and 2) to give runs per hour, the rest with the most slots.
 
@@ -247,8 +248,8 @@ def report(r: dict) -> None:
               f"{one * 1000:>27.1f} {every * 1000:>13.1f}")
     ratio_one, ratio_every = (r["query_last"][i] / r["query_first"][i] for i in range(2))
     print(f"{'ratio':<12} {'':>21} {'':>4} {'':>7} {'':>4} {ratio_one:>27.2f} {ratio_every:>13.2f}")
-    print(f"\ncompaction bound: {COMPACT_ABOVE} live files per user-table; liked songs equal the sandbox's: "
-          f"{r['rows_right']}")
+    print(f"\ncompaction bound: {COMPACT_ABOVE} live files per user-table; stored = live + those superseded too "
+          f"recently to delete (a reader may be reading them); liked songs equal the sandbox's: {r['rows_right']}")
 
 
 def main() -> None:

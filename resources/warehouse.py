@@ -139,6 +139,11 @@ def view_statements() -> list[str]:
     return [p.read_text() for p in sorted((SQL_DIR / "views").glob("*.sql"))]
 
 
+@cache
+def _partitioned_tables() -> tuple[str, ...]:
+    return tuple(t for t in [*table_ddl(), *mart_queries()] if is_user_partitioned(t))
+
+
 def is_user_partitioned(table: str) -> bool:
     """Per-user tables: DDL with `user_id varchar not null`, or a mart whose select has a user_id column."""
     if table in table_ddl():
@@ -191,6 +196,11 @@ class Warehouse(dg.ConfigurableResource):
     @property
     def is_duckdb(self) -> bool:
         return self.storage == "duckdb"
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        user = context.run.tags.get(_PARTITION_TAG) if context.run else None
+        if user and not self.is_duckdb:
+            self.sweep(user)
 
     @property
     def database_path(self) -> Path:
@@ -418,13 +428,31 @@ class Warehouse(dg.ConfigurableResource):
         pq.write_table(rows, f"{path}.partial", filesystem=fs)
         fs.move(f"{path}.partial", path)
 
+    def sweep(self, user_id: str) -> int:
+        """Delete the files a base superseded a while ago in every folder of `user_id`; how many.
+
+        A write deletes them in the folder it writes, but a folder that is not written again (an unchanged
+        playlist's tracks, after the cold sync's pages) would keep them for good, and every connection
+        lists them. A user's run sweeps as it starts (`setup_for_execution`)."""
+        fs = self._filesystem()
+        deleted = 0
+        for table in _partitioned_tables():
+            held = _folder_files(fs, f"{self._table_path(table)}/user_id={user_id}")
+            deleted += len(held) - len(self._collect_garbage(fs, held))
+        if deleted:
+            log.info("warehouse %s: %d superseded files of %s deleted", self.storage, deleted, user_id)
+        return deleted
+
     @staticmethod
     def _collect_garbage(fs: pafs.FileSystem, held: dict[str, datetime]) -> dict[str, datetime]:
         """Delete the files a base superseded a while ago (a reader that listed them before may still be
         reading them); the files left."""
         dead = removable(held, datetime.now(UTC) - _IN_FLIGHT)
         for path in dead:
-            fs.delete_file(path)
+            try:
+                fs.delete_file(path)
+            except FileNotFoundError:  # another step of the run swept it first
+                pass
         return {path: mtime for path, mtime in held.items() if path not in dead}
 
     # -- Parquet plumbing ------------------------------------------------------------------
@@ -434,7 +462,7 @@ class Warehouse(dg.ConfigurableResource):
         return self.storage.startswith("s3://")
 
     def _partitioned(self, table: str) -> bool:
-        return (table in table_ddl() or table in mart_queries()) and is_user_partitioned(table)
+        return table in _partitioned_tables()
 
     def _filesystem(self) -> pafs.FileSystem:
         if not self._is_s3:
@@ -488,6 +516,7 @@ COMPACT_ABOVE = 8  # live files in a folder beyond which a write compacts them i
 # shared table's writers may run at once, its compaction leaves the files younger than this, so a part
 # whose writer listed the folder before the compaction (and took its generation then) is never covered.
 _IN_FLIGHT = timedelta(minutes=10)
+_PARTITION_TAG = "dagster/partition"  # a user's run: Dagster tags a run of one partition with its key
 _GENERATION_DIGITS = 10
 _FILE_NAME = re.compile(r"(part|base)-(\d{%d})-[0-9a-f]+\.parquet" % _GENERATION_DIGITS)
 

@@ -6,6 +6,7 @@ import os
 import time
 from datetime import datetime, timedelta
 
+import dagster as dg
 import polars as pl
 import pyarrow.fs as pafs
 import pytest
@@ -175,3 +176,35 @@ def test_superseded_files_are_deleted_once_superseded_long_enough(tmp_path):
 
     assert len(stored(warehouse, TABLE, "alice")) == 2
     assert track_ids(warehouse) == [f"t{n}" for n in range(COMPACT_ABOVE + 2)]
+
+
+def test_a_sweep_deletes_what_a_base_superseded_long_ago_in_every_folder_of_the_user(warehouse, monkeypatch):
+    """Folders not written again (an unchanged playlist after the cold sync's pages) keep no garbage."""
+    for n in range(COMPACT_ABOVE + 1):
+        warehouse.append(TABLE, plays(n), "alice")
+        warehouse.append(TABLE, plays(n), "bob")
+    alice_before, bob_before = stored(warehouse, TABLE, "alice"), stored(warehouse, TABLE, "bob")
+    assert warehouse.sweep("alice") == 0  # superseded just now: a reader may be reading them
+
+    monkeypatch.setattr(warehouse_module, "_IN_FLIGHT", timedelta(0))
+    assert warehouse.sweep("alice") == len(alice_before) - 1
+
+    assert stored(warehouse, TABLE, "alice") == live_files(alice_before)
+    assert stored(warehouse, TABLE, "bob") == bob_before  # another user's folders are theirs to sweep
+    assert track_ids(warehouse) == [f"t{n}" for n in range(COMPACT_ABOVE + 1)]
+
+
+def test_a_run_of_one_user_sweeps_that_users_folders_as_it_starts(tmp_path, monkeypatch):
+    warehouse = Warehouse(storage=str(tmp_path / "lake"), data_dir=str(tmp_path))
+    for n in range(COMPACT_ABOVE + 1):
+        warehouse.append(TABLE, plays(n), "alice")
+    monkeypatch.setattr(warehouse_module, "_IN_FLIGHT", timedelta(0))
+
+    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["alice", "bob"]))
+    def reads_nothing(warehouse: Warehouse) -> None:
+        pass
+
+    assert dg.materialize([reads_nothing], partition_key="bob", resources={"warehouse": warehouse}).success
+    assert len(stored(warehouse, TABLE, "alice")) == COMPACT_ABOVE + 2
+    assert dg.materialize([reads_nothing], partition_key="alice", resources={"warehouse": warehouse}).success
+    assert len(stored(warehouse, TABLE, "alice")) == 1
