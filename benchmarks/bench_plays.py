@@ -2,9 +2,10 @@
 
     python -m benchmarks.bench_plays [--quick] [--days N]
 
-The sandbox makes up a listener's plays for the week ahead (`sandbox.plays.listening`: sessions of
-back-to-back tracks, skips, quiet nights) and shows them as its clock passes their end, keeping only
-the last 50 as Spotify does. The real sensor (`recently_played_poller`) is evaluated whenever the poll
+The sandbox makes up a listener's plays for a week (`sandbox.plays.listening`: sessions of back-to-back
+tracks, skips, quiet nights) and shows them as its clock passes their end, keeping only the last 50 as
+Spotify does. The week is always the same one (`WEEK_START`, the sandbox clock moved there), so runs
+compare. The real sensor (`recently_played_poller`) is evaluated whenever the poll
 schedule says a poll is due (between, nothing would happen: the sensor runs every minute and skips),
 each run it requests is materialized (the real assets, DuckDB warehouse, Spotify resource with the
 day's budget), and the clocks move on. Captured = plays in raw.recently_played; made = plays the
@@ -15,6 +16,8 @@ ceil(86400 / shortest interval) a day, 16 a day for a quiet listener.
 from __future__ import annotations
 
 import argparse
+import bisect
+import math
 import os
 import tempfile
 from contextlib import contextmanager
@@ -26,8 +29,8 @@ import dagster as dg
 import requests
 
 from assets.listening.plays import LISTENING_PLAY_ASSETS
-from assets.listening.poll_schedule import bounds, next_interval_s
-from assets.listening.sensors import due_at, last_polls, recently_played_poller
+from assets.listening.poll_schedule import MAX_INTERVAL_S, Poll, bounds, fastest_rate, next_interval_s
+from assets.listening.sensors import due_at, recent_polls, recently_played_poller
 from pipelines.commands.login import login
 from resources.clock import Clock
 from resources.lastfm import LastfmResource
@@ -45,6 +48,9 @@ BUDGET_PER_DAY = 900
 # (plays a day, share skipped within seconds): light, heavy, and a heavy listener who skips half (plays
 # come twice as fast: the schedule must poll sooner)
 LISTENERS = [(20.0, SKIP_SHARE), (80.0, SKIP_SHARE), (80.0, 0.5)]
+# A week whose third day holds, for the heavy listener who skips half, a burst of 55 plays in 90 minutes:
+# more than Spotify keeps, in less than the longest wait between polls.
+WEEK_START = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -55,16 +61,18 @@ class Week:
     requests: int
     polls: list[tuple[datetime, int, float | None, bool]]  # (polled_at, plays, since_previous_s, full_page)
     promised_per_day: int
+    busiest: int  # the most plays made in any span of the longest wait between polls
 
     @property
     def requests_per_day(self) -> float:
         return self.requests / self.days
 
     def early_polls(self) -> int:
-        """Polls sooner than the schedule allowed after the one before."""
+        """Polls sooner than the schedule allowed after the ones before."""
         limits = bounds(BUDGET_PER_DAY, 1)
-        return sum(1 for (before, plays, since, _), (at, *_rest) in zip(self.polls, self.polls[1:])
-                   if (at - before).total_seconds() < next_interval_s(plays, since, limits) - 1)
+        log = [Poll(at.replace(tzinfo=UTC).timestamp(), plays, since) for at, plays, since, _ in self.polls]
+        return sum(1 for n in range(1, len(log))
+                   if log[n].polled_at - log[n - 1].polled_at < next_interval_s(fastest_rate(log[:n]), limits) - 1)
 
 
 @contextmanager
@@ -88,6 +96,8 @@ def simulate(days: int = 7, plays_per_day: float = 40.0, skip_share: float = SKI
     with start_sandbox(library) as sandbox, environment(SPOTIFY_API_BASE=sandbox.url, SPOTIFY_ACCOUNTS_BASE=sandbox.url,
                                                          MIXTAPE_DATA_DIR=data_dir):
         login(Settings.from_env(), USER, open_browser=False, timeout_s=5, say=lambda *_: None)
+        offset = WEEK_START.timestamp() - sandbox.world.clock.now()
+        requests.post(f"{sandbox.url}/_sandbox/clock", json={"advance_s": offset}, timeout=5).raise_for_status()
         start = datetime.fromtimestamp(sandbox.world.clock.now(), UTC).replace(tzinfo=None)
         library.plays = {USER: listening(library, USER, start, start + timedelta(days=days), plays_per_day, skip_share)}
         requests.post(f"{sandbox.url}/_sandbox/library", json=library.model_dump(mode="json"), timeout=60).raise_for_status()
@@ -95,7 +105,7 @@ def simulate(days: int = 7, plays_per_day: float = 40.0, skip_share: float = SKI
         warehouse = Warehouse(storage="duckdb", data_dir=data_dir)
         instance = dg.DagsterInstance.ephemeral()
         instance.add_dynamic_partitions("spotify_users", [USER])
-        offset, cursor = 0.0, None
+        cursor = None
         end = start.replace(tzinfo=UTC).timestamp() + days * 86400
         while sandbox.world.clock.now() < end:
             clock = Clock(offset_s=offset)
@@ -111,17 +121,23 @@ def simulate(days: int = 7, plays_per_day: float = 40.0, skip_share: float = SKI
                                              instance=instance, resources=resources)
                     if not outcome.success:
                         raise RuntimeError("a poll run failed")
-            [last] = last_polls(warehouse, [USER]).values()
-            step = max(SENSOR_TICK_S, due_at(last, bounds(BUDGET_PER_DAY, 1)) - clock.time())
+            due = due_at(recent_polls(warehouse, [USER])[USER], bounds(BUDGET_PER_DAY, 1))
+            step = max(SENSOR_TICK_S, due - clock.time())
             requests.post(f"{sandbox.url}/_sandbox/clock", json={"advance_s": step}, timeout=5).raise_for_status()
             offset += step
         stats = requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json()["requests"]
         polls = warehouse.query("select polled_at, plays, since_previous_s, full_page from raw.recently_played_polls "
                                 "order by polled_at").rows()
         last_poll_ms = epoch_ms(polls[-1][0].isoformat() + "Z")
-        made = sum(1 for p in library.plays[USER] if epoch_ms(p.played_at) <= last_poll_ms)
+        made = [epoch_ms(p.played_at) for p in library.plays[USER] if epoch_ms(p.played_at) <= last_poll_ms]
         captured = warehouse.query("select count(*) from raw.recently_played").item()
-        return Week(days, made, captured, stats.get(ROUTE, 0), polls, bounds(BUDGET_PER_DAY, 1).polls_per_day())
+        return Week(days, len(made), captured, stats.get(ROUTE, 0), polls, bounds(BUDGET_PER_DAY, 1).polls_per_day(),
+                    busiest(made, MAX_INTERVAL_S * 1000))
+
+
+def busiest(times_ms: list[int], span_ms: float) -> int:
+    """The most of the (sorted) times within any `span_ms`."""
+    return max((bisect.bisect_right(times_ms, t + span_ms) - n for n, t in enumerate(times_ms)), default=0)
 
 
 def main() -> None:
@@ -132,15 +148,17 @@ def main() -> None:
     listeners = LISTENERS[-1:] if args.quick else LISTENERS
     print(f"A simulated week of listening polled by the recently-played sensor ({args.days} days, one user, budget "
           f"{BUDGET_PER_DAY}/day; Spotify keeps the last 50 plays). Counted at the sandbox.\n")
-    print(f"{'plays/day':>9} {'skipped':>7} {'made':>5} {'captured':>8} {'lost':>4} {'requests':>8} {'requests/day':>12} "
-          f"{'promised max/day':>16} {'quiet/day':>9} {'early polls':>11} {'full pages':>10}")
+    print(f"{'plays/day':>9} {'skipped':>7} {'busiest 90 min':>14} {'made':>5} {'captured':>8} {'lost':>4} {'requests':>8} "
+          f"{'requests/day':>12} {'promised max/day':>16} {'quiet/day':>9} {'early polls':>11} {'full pages':>10}")
     for rate, skips in listeners:
         week = simulate(args.days, rate, skips)
         full = sum(1 for *_, full_page in week.polls[1:] if full_page)
-        print(f"{rate:>9.0f} {skips:>7.0%} {week.made:>5} {week.captured:>8} {week.made - week.captured:>4} {week.requests:>8} "
-              f"{week.requests_per_day:>12.1f} {week.promised_per_day:>16} {86400 // 5400:>9} {week.early_polls():>11} "
-              f"{full:>10}", flush=True)
-    print("\nplays captured / plays made = captured / made; requests/day = recently-played requests the sandbox answered")
+        quiet = math.ceil(86400 / bounds(BUDGET_PER_DAY, 1).longest_s)
+        print(f"{rate:>9.0f} {skips:>7.0%} {week.busiest:>14} {week.made:>5} {week.captured:>8} "
+              f"{week.made - week.captured:>4} {week.requests:>8} {week.requests_per_day:>12.1f} "
+              f"{week.promised_per_day:>16} {quiet:>9} {week.early_polls():>11} {full:>10}", flush=True)
+    print("\nbusiest 90 min = the most plays made in any 90 minutes (the longest wait between polls; Spotify keeps 50)")
+    print("plays captured / plays made = captured / made; requests/day = recently-played requests the sandbox answered")
     print("per simulated day; promised max/day = ceil(86400 / shortest interval) of the poll schedule, quiet/day what a")
     print("listener who plays nothing costs; early polls = polls sooner than the schedule allowed (0: none).")
 

@@ -9,7 +9,6 @@
 """
 
 import json
-from dataclasses import dataclass
 from datetime import UTC
 
 import dagster as dg
@@ -17,7 +16,7 @@ import dagster as dg
 from assets.listening.plays import (
     HISTORY_FILES_KEY, HISTORY_KEY, PLAYS_KEY, POLLS, POLLS_KEY, RECENTLY_PLAYED_KEY, SCROBBLES_KEY, imports_dir,
 )
-from assets.listening.poll_schedule import Bounds, bounds, next_interval_s
+from assets.listening.poll_schedule import PACE_DAYS, Bounds, Poll, bounds, fastest_rate, next_interval_s
 from assets.partitions import spotify_users, syncable_users, user_tags
 from resources.budget import affordable
 from resources.spotify import SpotifyResource
@@ -30,38 +29,36 @@ POLL_COST = 1  # one recently-played request
 RETRY_AFTER_S = 15 * 60
 
 
-@dataclass(frozen=True)
-class LastPoll:
-    polled_at: float  # epoch seconds
-    plays: int
-    since_previous_s: float | None
-
-
-def due_at(last: LastPoll | None, limits: Bounds) -> float:
-    """When the user's next poll is due: at once for a user never polled."""
-    if last is None:
+def due_at(polls: list[Poll], limits: Bounds) -> float:
+    """When the user's next poll is due, by their recent polls: at once for a user never polled."""
+    if not polls:
         return float("-inf")
-    return last.polled_at + next_interval_s(last.plays, last.since_previous_s, limits)
+    return max(p.polled_at for p in polls) + next_interval_s(fastest_rate(polls), limits)
 
 
-def due_users(last_polls: dict[str, LastPoll | None], requested: dict[str, float], now: float, limits: Bounds,
+def due_users(polls: dict[str, list[Poll]], requested: dict[str, float], now: float, limits: Bounds,
               retry_after_s: float = RETRY_AFTER_S) -> list[str]:
     """Users whose poll is due, the most overdue first, leaving out those whose poll was requested after
     their last poll and less than `retry_after_s` ago."""
     def waiting(user: str) -> bool:
-        asked, last = requested.get(user), last_polls[user]
-        return asked is not None and asked > (last.polled_at if last else float("-inf")) and now - asked < retry_after_s
+        asked = requested.get(user)
+        last = max((p.polled_at for p in polls[user]), default=float("-inf"))
+        return asked is not None and asked > last and now - asked < retry_after_s
 
-    due = [u for u, last in last_polls.items() if due_at(last, limits) <= now and not waiting(u)]
-    return sorted(due, key=lambda u: (due_at(last_polls[u], limits), u))
+    due = [u for u, recent in polls.items() if due_at(recent, limits) <= now and not waiting(u)]
+    return sorted(due, key=lambda u: (due_at(polls[u], limits), u))
 
 
-def last_polls(warehouse: Warehouse, users: list[str]) -> dict[str, LastPoll | None]:
-    """Each user's latest poll, from the poll log."""
-    rows = warehouse.query(f"select user_id, max(polled_at), arg_max(plays, polled_at), arg_max(since_previous_s, polled_at) "
-                           f"from {POLLS} group by user_id").rows()
-    found = {u: LastPoll(at.replace(tzinfo=UTC).timestamp(), plays or 0, since) for u, at, plays, since in rows}
-    return {u: found.get(u) for u in users}
+def recent_polls(warehouse: Warehouse, users: list[str]) -> dict[str, list[Poll]]:
+    """Each user's polls of the `PACE_DAYS` up to their latest, from the poll log (none: never polled)."""
+    rows = warehouse.query(f"select user_id, polled_at, plays, since_previous_s from (select *, max(polled_at) over "
+                           f"(partition by user_id) as latest from {POLLS}) "
+                           f"where polled_at >= latest - interval {PACE_DAYS} day").rows()
+    found: dict[str, list[Poll]] = {u: [] for u in users}
+    for user, at, plays, since in rows:
+        if user in found:
+            found[user].append(Poll(at.replace(tzinfo=UTC).timestamp(), plays or 0, since))
+    return found
 
 
 @dg.sensor(target=POLL_KEYS, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
@@ -76,10 +73,10 @@ def recently_played_poller(context: dg.SensorEvaluationContext, spotify: Spotify
     limits = bounds(spotify.budget_per_day, len(users))
     now = spotify.time_source.time()
     requested: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
-    due = affordable(due_users(last_polls(warehouse, users), requested, now, limits), state, POLL_COST)
+    due = affordable(due_users(recent_polls(warehouse, users), requested, now, limits), state, POLL_COST)
     if not due:
         return dg.SkipReason(f"no user due: polls every {limits.shortest_s / 60:.0f}-{limits.longest_s / 60:.0f} min "
-                             f"by the plays they return ({state.summary()})")
+                             f"by how fast each listened lately ({state.summary()})")
     requested.update({u: now for u in due})
     return dg.SensorResult(
         run_requests=[dg.RunRequest(partition_key=u, asset_selection=POLL_KEYS, tags=user_tags(u, "recently_played"))

@@ -5,7 +5,8 @@ import os
 import dagster as dg
 
 from assets.listening.plays import imports_dir
-from assets.listening.sensors import IMPORT_KEYS, POLL_KEYS, due_users, LastPoll, new_export_files, recently_played_poller
+from assets.listening.poll_schedule import Poll
+from assets.listening.sensors import IMPORT_KEYS, POLL_KEYS, due_users, new_export_files, recently_played_poller
 from assets.listening.poll_schedule import bounds
 from tests.listening.plays_harness import world  # noqa: F401  (the fixture)
 
@@ -48,9 +49,9 @@ def test_the_poller_skips_while_the_budget_is_spent(world):
 
 def test_a_requested_poll_is_not_requested_again_until_it_lands_or_is_overdue():
     limits = bounds(None, 1)
-    polls = {"alice": LastPoll(0.0, 0, None), "bob": None}
+    polls = {"alice": [Poll(0.0, 0, None)], "bob": []}
     assert due_users(polls, {}, 5400.0, limits) == ["bob", "alice"]  # never polled first
     assert due_users(polls, {}, 5399.0, limits) == ["bob"]  # alice's quiet poll waits 90 min
     assert due_users(polls, {"bob": 5000.0}, 5400.0, limits) == ["alice"]  # bob's poll is on its way
     assert due_users(polls, {"bob": 5000.0}, 5000.0 + 15 * 60, limits) == ["bob", "alice"]  # or was lost
-    assert due_users({"alice": LastPoll(6000.0, 3, 5400.0)}, {"alice": 5000.0}, 6000.0 + 5400.0, limits) == ["alice"]
+    assert due_users({"alice": [Poll(6000.0, 3, 5400.0)]}, {"alice": 5000.0}, 6000.0 + 5400.0, limits) == ["alice"]

@@ -7,7 +7,9 @@ import pytest
 
 from assets.listening.plays_import import export_rows, is_export_file, new_export_rows, export_key
 from assets.listening.plays_merge import END_TOLERANCE, START_SLACK, merge_plays
-from assets.listening.poll_schedule import KEPT, MAX_INTERVAL_S, MIN_INTERVAL_S, TARGET, bounds, next_interval_s
+from assets.listening.poll_schedule import (
+    KEPT, MAX_INTERVAL_S, MIN_INTERVAL_S, PACE_DAYS, TARGET, Poll, bounds, fastest_rate, next_interval_s,
+)
 
 T = datetime(2026, 11, 30, 21, 0, 0)
 
@@ -99,18 +101,32 @@ def test_a_play_only_lastfm_knows_is_stamped_at_its_start_without_a_track_id():
     assert (play["played_at"], play["track_id"], play["ms_played"], play["source"]) == (T, None, None, "lastfm")
 
 
-def test_a_quiet_poll_or_a_users_first_waits_the_longest():
+def test_a_user_with_no_plays_lately_waits_the_longest():
     limits = bounds(None, 1)
-    assert next_interval_s(0, 3600, limits) == MAX_INTERVAL_S
-    assert next_interval_s(40, None, limits) == MAX_INTERVAL_S
+    assert fastest_rate([]) is None
+    assert fastest_rate([Poll(0, 40, None)]) is None  # a first poll's plays piled up for as long as anyone knows
+    assert fastest_rate([Poll(0, 0, None), Poll(3600, 0, 3600)]) is None
+    assert next_interval_s(None, limits) == MAX_INTERVAL_S
 
 
-def test_the_next_poll_comes_when_target_plays_have_piled_up_at_the_last_rate():
-    limits = bounds(None, 1)
-    assert next_interval_s(30, 3600, limits) == pytest.approx(TARGET / (30 / 3600))  # 50 min
-    assert next_interval_s(KEPT, 1800, limits) == 900  # a full page: sooner by half
-    assert next_interval_s(KEPT, 600, limits) == MIN_INTERVAL_S  # but never sooner than allowed
-    assert next_interval_s(2, 3600, limits) == MAX_INTERVAL_S
+def interval(*polls: Poll) -> float:
+    return next_interval_s(fastest_rate(polls), bounds(None, 1))
+
+
+def test_the_next_poll_comes_when_target_plays_would_pile_up_at_the_fastest_pace_lately():
+    session = Poll(3600, 30, 3600)
+    assert interval(Poll(0, 0, None), session) == pytest.approx(TARGET / (30 / 3600))  # 50 min
+    # a quiet poll after it does not slow polling down: listening may start again right after it
+    assert interval(Poll(0, 0, None), session, Poll(7200, 2, 3600)) == pytest.approx(TARGET / (30 / 3600))
+    assert interval(Poll(0, KEPT, 1800)) == 900  # a full page: sooner by half
+    assert interval(Poll(0, KEPT, 600)) == MIN_INTERVAL_S  # but never sooner than allowed
+    assert interval(Poll(0, 2, 3600)) == MAX_INTERVAL_S
+
+
+def test_a_burst_older_than_the_pace_window_is_forgotten():
+    burst, later = Poll(0, 30, 3600), Poll(PACE_DAYS * 86400 + 1, 2, 3600)
+    assert interval(burst, Poll(PACE_DAYS * 86400 - 1, 2, 3600)) < MAX_INTERVAL_S
+    assert interval(burst, later) == MAX_INTERVAL_S
 
 
 def test_the_budget_share_stretches_the_shortest_interval():
