@@ -39,6 +39,7 @@ from resources.spotify import SpotifyResource
 from resources.warehouse import Warehouse
 from sandbox import start_sandbox
 from sandbox.generator import generate_library
+from sandbox.library import Library
 from sandbox.plays import SKIP_SHARE, epoch_ms, listening
 
 USER = "alice"
@@ -89,24 +90,29 @@ def environment(**values: str) -> Iterator[None]:
         os.environ.update(saved)
 
 
+def listener_week(days: int, plays_per_day: float, skip_share: float) -> Library:
+    """The simulated library, with the plays `USER` makes in the `days` from `WEEK_START`."""
+    library = generate_library(seed=11, users=[USER, "bob"], liked=300, playlists=3, big_playlist=40)
+    start = WEEK_START.replace(tzinfo=None)
+    library.plays = {USER: listening(library, USER, start, start + timedelta(days=days), plays_per_day, skip_share)}
+    return library
+
+
 def simulate(days: int = 7, plays_per_day: float = 40.0, skip_share: float = SKIP_SHARE, workdir: str | None = None) -> Week:
     """Poll a simulated listener for `days` days with the real sensor and assets."""
     data_dir = f"{workdir or tempfile.mkdtemp(prefix='bench_plays_')}/data"
-    library = generate_library(seed=11, users=[USER, "bob"], liked=300, playlists=3, big_playlist=40)
+    library = listener_week(days, plays_per_day, skip_share)
     with start_sandbox(library) as sandbox, environment(SPOTIFY_API_BASE=sandbox.url, SPOTIFY_ACCOUNTS_BASE=sandbox.url,
                                                          MIXTAPE_DATA_DIR=data_dir):
         login(Settings.from_env(), USER, open_browser=False, timeout_s=5, say=lambda *_: None)
         offset = WEEK_START.timestamp() - sandbox.world.clock.now()
         requests.post(f"{sandbox.url}/_sandbox/clock", json={"advance_s": offset}, timeout=5).raise_for_status()
-        start = datetime.fromtimestamp(sandbox.world.clock.now(), UTC).replace(tzinfo=None)
-        library.plays = {USER: listening(library, USER, start, start + timedelta(days=days), plays_per_day, skip_share)}
-        requests.post(f"{sandbox.url}/_sandbox/library", json=library.model_dump(mode="json"), timeout=60).raise_for_status()
         requests.post(f"{sandbox.url}/_sandbox/reset", timeout=5).raise_for_status()
         warehouse = Warehouse(storage="duckdb", data_dir=data_dir)
         instance = dg.DagsterInstance.ephemeral()
         instance.add_dynamic_partitions("spotify_users", [USER])
         cursor = None
-        end = start.replace(tzinfo=UTC).timestamp() + days * 86400
+        end = WEEK_START.timestamp() + days * 86400
         while sandbox.world.clock.now() < end:
             clock = Clock(offset_s=offset)
             resources = {"warehouse": warehouse, "lastfm": LastfmResource(base_url=f"{sandbox.url}/lastfm", data_dir=data_dir),

@@ -1,5 +1,6 @@
 """The pure parts of plays: parsing the export, the merge's tolerances, the poll schedule."""
 
+import bisect
 import json
 from datetime import datetime, timedelta
 
@@ -10,6 +11,8 @@ from assets.listening.plays_merge import END_TOLERANCE, START_SLACK, merge_plays
 from assets.listening.poll_schedule import (
     KEPT, MAX_INTERVAL_S, MIN_INTERVAL_S, PACE_DAYS, TARGET, Poll, bounds, fastest_rate, next_interval_s,
 )
+from benchmarks.bench_plays import USER, WEEK_START, listener_week
+from sandbox.plays import epoch_ms
 
 T = datetime(2026, 11, 30, 21, 0, 0)
 
@@ -127,6 +130,29 @@ def test_a_burst_older_than_the_pace_window_is_forgotten():
     burst, later = Poll(0, 30, 3600), Poll(PACE_DAYS * 86400 + 1, 2, 3600)
     assert interval(burst, Poll(PACE_DAYS * 86400 - 1, 2, 3600)) < MAX_INTERVAL_S
     assert interval(burst, later) == MAX_INTERVAL_S
+
+
+def full_pages(play_times: list[float], first_poll: float, end: float) -> int:
+    """Polls of the schedule alone over plays at `play_times` (epoch seconds) that find Spotify's 50 full."""
+    polls: list[Poll] = []
+    now = first_poll
+    while now < end:
+        previous = polls[-1].polled_at if polls else None
+        new = bisect.bisect_right(play_times, now) - (bisect.bisect_right(play_times, previous) if polls else 0)
+        polls.append(Poll(now, new, now - previous if polls else None))
+        now += next_interval_s(fastest_rate(polls), bounds(900, 1))
+    return sum(1 for poll in polls[1:] if poll.plays >= KEPT)
+
+
+def test_a_week_of_fast_listening_fills_no_page_whenever_polling_starts():
+    """bench_plays' heavy listener who skips half, whose week holds 55 plays in 90 minutes: polls starting at
+    any minute of the first 90 never find 50 new plays. (Waiting by the last poll's pace alone, as the
+    schedule did before, found a full page for 7 of these 90 starts.)"""
+    library = listener_week(7, 80, 0.5)
+    times = [epoch_ms(p.played_at) / 1000 for p in library.plays[USER]]
+    start = WEEK_START.timestamp()
+    assert max(bisect.bisect_right(times, t + MAX_INTERVAL_S) - n for n, t in enumerate(times)) > KEPT
+    assert [full_pages(times, start + minute * 60, start + 7 * 86400) for minute in range(90)] == [0] * 90
 
 
 def test_the_budget_share_stretches_the_shortest_interval():
