@@ -506,9 +506,9 @@ class Warehouse(dg.ConfigurableResource):
 # at that generation, and `base-<generation>-<id>.parquet` files, all the folder's rows up to and including
 # that generation (a replace, or a compaction of the files before it). The newest base supersedes every
 # other base and every part of its generation or lower: readers read only the live files, so a crash after
-# a base is written and before the files it replaces are deleted reads each row once, and a write once they
-# have been superseded for a while deletes them. A new file's generation is one above every file in the
-# folder. Files of an earlier release
+# a base is written and before the files it replaces are deleted reads each row once; once they have been
+# superseded for a while, the next write to the folder or the next run of its user (`Warehouse.sweep`)
+# deletes them. A new file's generation is one above every file in the folder. Files of an earlier release
 # (`part-<id>.parquet`) are parts of generation 0.
 
 COMPACT_ABOVE = 8  # live files in a folder beyond which a write compacts them into one base
